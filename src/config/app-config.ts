@@ -1,0 +1,119 @@
+import { ConfigError, Environment, parseEnvironment } from './environment';
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'pglite'; dataDir: string };
+
+/**
+ * The typed, validated configuration, grouped by concern. It is the DI token too: inject
+ * AppConfig anywhere; only this file reads process.env.
+ */
+export class AppConfig {
+  readonly port: number;
+  readonly logLevel: string;
+  readonly database: DatabaseTarget;
+  readonly worker: {
+    pollIntervalMs: number;
+    concurrency: number;
+    leaseSeconds: number;
+    maxAttempts: number;
+    shutdownGraceMs: number;
+  };
+  readonly uploads: { maxFiles: number; maxFileBytes: number; rateLimitPerMinute: number };
+  readonly limits: { fileTimeoutMs: number; maxPages: number; maxImagePixels: number };
+  readonly ocr: {
+    provider: 'textract' | 'tesseract' | 'none';
+    languages: string[];
+    workers: number;
+    awsRegion?: string;
+    textractEndpoint?: string;
+    textractS3Bucket?: string;
+  };
+  readonly classifier: {
+    provider: 'openai' | 'local';
+    openaiApiKey?: string;
+    openaiModel: string;
+    openaiBaseUrl?: string;
+    openaiConcurrency: number;
+    openaiTimeoutMs: number;
+    maxInputTokens: number;
+    categoriesFile?: string;
+  };
+
+  constructor(env: Environment) {
+    const problems: string[] = [];
+    this.port = env.PORT;
+    this.logLevel = env.LOG_LEVEL;
+    this.database = env.DATABASE_URL
+      ? { kind: 'postgres', url: env.DATABASE_URL }
+      : { kind: 'pglite', dataDir: env.DATA_DIR };
+    this.worker = {
+      pollIntervalMs: Math.round(env.WORKER_POLL_INTERVAL_SECONDS * 1000),
+      concurrency: env.WORKER_CONCURRENCY,
+      leaseSeconds: env.JOB_LEASE_SECONDS,
+      maxAttempts: env.JOB_MAX_ATTEMPTS,
+      shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    };
+    this.uploads = {
+      maxFiles: env.UPLOAD_MAX_FILES,
+      maxFileBytes: env.UPLOAD_MAX_FILE_MB * 1024 * 1024,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    };
+    this.limits = {
+      fileTimeoutMs: env.FILE_TIMEOUT_SECONDS * 1000,
+      maxPages: env.MAX_PAGES,
+      maxImagePixels: env.MAX_IMAGE_PIXELS,
+    };
+
+    const hasAwsCredentials = Boolean(
+      env.AWS_ACCESS_KEY_ID ||
+        env.AWS_PROFILE ||
+        env.AWS_WEB_IDENTITY_TOKEN_FILE ||
+        env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+        env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
+    );
+    const ocrProvider =
+      env.OCR_PROVIDER === 'auto'
+        ? hasAwsCredentials && env.AWS_REGION
+          ? 'textract'
+          : 'tesseract'
+        : (env.OCR_PROVIDER as 'textract' | 'tesseract' | 'none');
+    if (ocrProvider === 'textract' && !env.AWS_REGION) {
+      problems.push('OCR_PROVIDER=textract needs AWS_REGION (and AWS credentials from the usual chain)');
+    }
+    this.ocr = {
+      provider: ocrProvider,
+      languages: env.OCR_LANGUAGES.split('+'),
+      workers: env.OCR_WORKERS,
+      awsRegion: env.AWS_REGION,
+      textractEndpoint: env.TEXTRACT_ENDPOINT,
+      textractS3Bucket: env.TEXTRACT_S3_BUCKET,
+    };
+
+    const classifierProvider =
+      env.CLASSIFIER_PROVIDER === 'auto'
+        ? env.OPENAI_API_KEY
+          ? 'openai'
+          : 'local'
+        : (env.CLASSIFIER_PROVIDER as 'openai' | 'local');
+    if (classifierProvider === 'openai' && !env.OPENAI_API_KEY) {
+      problems.push('CLASSIFIER_PROVIDER=openai needs OPENAI_API_KEY');
+    }
+    this.classifier = {
+      provider: classifierProvider,
+      openaiApiKey: env.OPENAI_API_KEY,
+      openaiModel: env.OPENAI_MODEL,
+      openaiBaseUrl: env.OPENAI_BASE_URL,
+      openaiConcurrency: env.OPENAI_CONCURRENCY,
+      openaiTimeoutMs: env.OPENAI_TIMEOUT_MS,
+      maxInputTokens: env.CLASSIFIER_MAX_INPUT_TOKENS,
+      categoriesFile: env.CATEGORIES_FILE,
+    };
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+
+  /** Validates an environment (process.env by default) into an AppConfig; throws ConfigError. */
+  static fromEnvironment(env: NodeJS.ProcessEnv = process.env): AppConfig {
+    return new AppConfig(parseEnvironment(env));
+  }
+}

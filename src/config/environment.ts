@@ -1,0 +1,166 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+const blankToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every environment variable the service reads, with its default and its rule. Validated once
+ * at boot: a bad value stops the process with a message naming the variable.
+ */
+export class Environment {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// connection string' })
+  DATABASE_URL?: string = undefined;
+
+  @Transform(blankToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  SUPABASE_URL?: string = undefined;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  SUPABASE_SERVICE_ROLE_KEY?: string = undefined;
+
+  @IsString()
+  DATA_DIR = './data';
+
+  @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
+  LOG_LEVEL = 'info';
+
+  // Worker
+  @Transform(toNumber) @IsNumber() @Min(0.05) @Max(3600)
+  WORKER_POLL_INTERVAL_SECONDS = 5;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  WORKER_CONCURRENCY = 2;
+
+  @Transform(toInt) @IsInt() @Min(5) @Max(3600)
+  JOB_LEASE_SECONDS = 60;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  JOB_MAX_ATTEMPTS = 3;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  WORKER_SHUTDOWN_GRACE_SECONDS = 25;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  FILE_TIMEOUT_SECONDS = 120;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  MAX_PAGES = 50;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000)
+  MAX_IMAGE_PIXELS = 40_000_000;
+
+  // Uploads
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  UPLOAD_MAX_FILES = 20;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1024)
+  UPLOAD_MAX_FILE_MB = 25;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  RATE_LIMIT_PER_MINUTE = 600;
+
+  // OCR
+  @IsIn(['auto', 'textract', 'tesseract', 'none'])
+  OCR_PROVIDER = 'auto';
+
+  @Matches(/^[a-z_]{3,8}(\+[a-z_]{3,8})*$/, { message: 'OCR_LANGUAGES must be tesseract language codes joined by +, e.g. eng+deu' })
+  OCR_LANGUAGES = 'eng';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(32)
+  OCR_WORKERS = 2;
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'AWS_REGION must look like eu-west-1' })
+  AWS_REGION?: string = undefined;
+
+  /** Read only to tell whether AWS credentials exist (OCR_PROVIDER=auto); the SDK reads them itself. */
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  AWS_ACCESS_KEY_ID?: string = undefined;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  AWS_PROFILE?: string = undefined;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  AWS_WEB_IDENTITY_TOKEN_FILE?: string = undefined;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  AWS_CONTAINER_CREDENTIALS_FULL_URI?: string = undefined;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI?: string = undefined;
+
+  @Transform(blankToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  TEXTRACT_ENDPOINT?: string = undefined;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  TEXTRACT_S3_BUCKET?: string;
+
+  // Classifier
+  @IsIn(['auto', 'openai', 'local'])
+  CLASSIFIER_PROVIDER = 'auto';
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  OPENAI_API_KEY?: string = undefined;
+
+  @IsString()
+  OPENAI_MODEL = 'gpt-4o';
+
+  @Transform(blankToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  OPENAI_BASE_URL?: string = undefined;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  OPENAI_CONCURRENCY = 4;
+
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
+  OPENAI_TIMEOUT_MS = 60_000;
+
+  @Transform(toInt) @IsInt() @Min(200) @Max(1_000_000)
+  CLASSIFIER_MAX_INPUT_TOKENS = 6000;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  CATEGORIES_FILE?: string = undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment; throws ConfigError naming every bad variable. */
+export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
+  const known = Object.keys(new Environment());
+  const raw: Record<string, unknown> = {};
+  // Only declared variables reach the config object; PATH, HOME and the like are not ours.
+  for (const key of Object.keys(env)) if (known.includes(key) && env[key] !== undefined) raw[key] = env[key];
+  const parsed = plainToInstance(Environment, raw, { exposeDefaultValues: true });
+  const errors = validateSync(parsed, { skipMissingProperties: false });
+  const problems = errors.map((e) => {
+    const shown = isSecret(e.property) ? '(hidden)' : JSON.stringify(e.value);
+    return `${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return parsed;
+}
+
+function isSecret(key: string): boolean {
+  return /KEY|SECRET|PASSWORD|TOKEN|DATABASE_URL/.test(key);
+}
