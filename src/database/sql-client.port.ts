@@ -1,6 +1,8 @@
 /** What runs SQL: a pooled client, or one transaction's connection. */
 export abstract class SqlExecutor {
   abstract query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements with no parameters (migrations). */
+  abstract exec(script: string): Promise<void>;
 }
 
 /**

@@ -39,8 +39,6 @@ export interface JobFile {
   status: FileStatus;
   result: DocumentResult | null;
   error: FileError | null;
-  /** A label a person recorded for this document, if any. */
-  correctedLabel: string | null;
 }
 
 export interface Job {

@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { SqlClient, SqlExecutor } from './sql-client.port';
+
+class PgliteExecutor extends SqlExecutor {
+  constructor(private readonly db: PGlite | Transaction) {
+    super();
+  }
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result = await this.db.query<T>(sql, params);
+    return result.rows;
+  }
+  async exec(script: string): Promise<void> {
+    await this.db.exec(script);
+  }
+}
+
+/**
+ * Embedded PostgreSQL (PGlite, WebAssembly) persisted under a directory: the zero-set-up
+ * default. It serves one process; separate workers need a real PostgreSQL.
+ */
+export class PgliteSqlClient extends SqlClient {
+  private readonly executor: PgliteExecutor;
+
+  private constructor(private readonly db: PGlite) {
+    super();
+    this.executor = new PgliteExecutor(db);
+  }
+
+  /** dataDir undefined keeps the database in memory (tests). */
+  static async open(dataDir?: string): Promise<PgliteSqlClient> {
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const db = await PGlite.create(dataDir);
+    return new PgliteSqlClient(db);
+  }
+
+  query<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    return this.executor.query<T>(sql, params);
+  }
+
+  exec(script: string): Promise<void> {
+    return this.executor.exec(script);
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new PgliteExecutor(tx)));
+  }
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.db.listen(channel, onNotify);
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.closed) await this.db.close();
+  }
+}
