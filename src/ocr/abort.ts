@@ -1,0 +1,32 @@
+import { DocumentError } from '../common/document-error';
+
+/** The DocumentError to throw when the per-file signal fired (time limit or cancellation). */
+export function abortError(signal: AbortSignal): DocumentError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof DocumentError) return reason;
+  const detail = reason instanceof Error && reason.name !== 'AbortError' ? `: ${reason.message}` : '';
+  return new DocumentError('timeout', `Text extraction stopped at the per-file time limit${detail}`);
+}
+
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw abortError(signal);
+}
+
+/** Settles with the promise, or rejects as soon as the signal fires (the work itself may go on). */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,126 @@
+import { DocumentError } from '../common/document-error';
+import { raceAbort, throwIfAborted } from './abort';
+import { ImageNormalizer } from './image.normalizer';
+import { OcrEngine, OcrPageInput } from './ocr-engine.port';
+import { PdfSandbox, PdfSandboxLimits } from './pdf/pdf-sandbox';
+import { decodePlainText } from './plain-text.reader';
+import { ExtractedPage, ExtractionInput, ExtractionResult, TextExtractor } from './text-extractor.port';
+
+export interface DocumentTextExtractorSettings {
+  maxPages: number;
+  /** Fewer non-space characters than this on a PDF page means "no usable text layer". */
+  minTextLayerChars: number;
+  /** Resolution scanned PDF pages are rasterised at (before the pixel cap). */
+  renderDpi: number;
+  /** Pixel cap of one rasterised page. */
+  maxRenderPixels: number;
+  pdf: PdfSandboxLimits;
+}
+
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/tiff', 'image/webp']);
+
+/**
+ * The module's TextExtractor: routes by sniffed content type. Text layers and plain text are
+ * read; only pages without text go to the OCR engine (or, with none, come back empty with a
+ * warning). Pages are processed one at a time so a 100-page scan never sits in memory at once.
+ */
+export class DocumentTextExtractor extends TextExtractor {
+  constructor(
+    private readonly settings: DocumentTextExtractorSettings,
+    private readonly images: ImageNormalizer,
+    /** null when OCR is off ('none'). */
+    private readonly ocr: OcrEngine | null,
+  ) {
+    super();
+  }
+
+  async extract(input: ExtractionInput): Promise<ExtractionResult> {
+    throwIfAborted(input.signal);
+    if (input.bytes.byteLength === 0) throw new DocumentError('empty_file', 'The file is empty');
+    if (input.contentType === 'text/plain') return this.plainText(input);
+    if (input.contentType === 'application/pdf') return this.pdf(input);
+    if (IMAGE_TYPES.has(input.contentType)) return this.image(input);
+    throw new DocumentError('unsupported_type', `Cannot read text from ${input.contentType} files`);
+  }
+
+  private plainText(input: ExtractionInput): ExtractionResult {
+    const text = decodePlainText(input.bytes);
+    return { pages: [{ number: 1, text, source: 'plain-text', confidence: null }], pageCount: 1, warnings: [] };
+  }
+
+  private async pdf(input: ExtractionInput): Promise<ExtractionResult> {
+    const { signal } = input;
+    const pdf = await PdfSandbox.open(input.bytes, this.settings.pdf, signal);
+    try {
+      const pageCount = pdf.pageCount;
+      const readable = Math.min(pageCount, this.settings.maxPages);
+      const pages: ExtractedPage[] = [];
+      const warnings: string[] = [];
+      const scansWithoutOcr: number[] = [];
+      for (let number = 1; number <= readable; number++) {
+        throwIfAborted(signal);
+        const layer = await pdf.text(number);
+        if (nonSpaceChars(layer) >= this.settings.minTextLayerChars) {
+          pages.push({ number, text: layer, source: 'text-layer', confidence: null });
+        } else if (!this.ocr) {
+          scansWithoutOcr.push(number);
+          pages.push({ number, text: layer, source: 'none', confidence: null });
+        } else {
+          const result = await raceAbort(this.ocr.recognize(await this.scannedPage(pdf, number, this.ocr), signal), signal);
+          pages.push({ number, text: result.text, source: this.ocr.source, confidence: result.confidence });
+        }
+      }
+      if (scansWithoutOcr.length > 0) {
+        warnings.push(`${pageList(scansWithoutOcr)} no text layer (a scan) and OCR is off, so no text was read there`);
+      }
+      if (pageCount > readable) warnings.push(skippedWarning(pageCount, readable));
+      return { pages, pageCount, warnings };
+    } finally {
+      await pdf.close();
+    }
+  }
+
+  private async scannedPage(pdf: PdfSandbox, number: number, ocr: OcrEngine): Promise<OcrPageInput> {
+    if (ocr.pdfPageInput === 'pdf') {
+      const single = await pdf.split(number);
+      if (single.byteLength <= ocr.maxInputBytes) return { kind: 'pdf', bytes: single };
+    }
+    const { png } = await pdf.render(number, this.settings.renderDpi, this.settings.maxRenderPixels);
+    return { kind: 'image', bytes: png, contentType: 'image/png' };
+  }
+
+  private async image(input: ExtractionInput): Promise<ExtractionResult> {
+    const { signal } = input;
+    const pageCount = await raceAbort(this.images.pageCount(input.bytes), signal);
+    const readable = Math.min(pageCount, this.settings.maxPages);
+    const warnings = pageCount > readable ? [skippedWarning(pageCount, readable)] : [];
+    if (!this.ocr) {
+      // Decoding proves the image is sound, so a broken file fails the same way with OCR on or off.
+      await raceAbort(this.images.page(input.bytes, 0), signal);
+      warnings.unshift('The file is an image and OCR is off, so no text was read');
+      const pages: ExtractedPage[] = [];
+      for (let number = 1; number <= readable; number++) pages.push({ number, text: '', source: 'none', confidence: null });
+      return { pages, pageCount, warnings };
+    }
+    const pages: ExtractedPage[] = [];
+    for (let number = 1; number <= readable; number++) {
+      throwIfAborted(signal);
+      const { png } = await raceAbort(this.images.page(input.bytes, number - 1), signal);
+      const result = await raceAbort(this.ocr.recognize({ kind: 'image', bytes: png, contentType: 'image/png' }, signal), signal);
+      pages.push({ number, text: result.text, source: this.ocr.source, confidence: result.confidence });
+    }
+    return { pages, pageCount, warnings };
+  }
+}
+
+function nonSpaceChars(text: string): number {
+  return text.replace(/\s+/g, '').length;
+}
+
+function pageList(numbers: number[]): string {
+  return numbers.length === 1 ? `Page ${numbers[0]} has` : `Pages ${numbers.join(', ')} have`;
+}
+
+function skippedWarning(pageCount: number, read: number): string {
+  return `The document has ${pageCount} pages; only the first ${read} were read (page limit), the rest were skipped`;
+}

@@ -1,0 +1,177 @@
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DocumentError } from '../../common/document-error';
+import { abortError } from '../abort';
+import type {
+  PdfOpenResult,
+  PdfRenderResult,
+  PdfSplitResult,
+  PdfTextResult,
+  PdfWorkerOptions,
+  PdfWorkerRequest,
+  PdfWorkerResponse,
+} from './pdf-worker.protocol';
+
+export interface PdfSandboxLimits {
+  maxImagePixels: number;
+  /** V8 heap of the worker thread. */
+  heapLimitMb: number;
+  /**
+   * Off-heap backstop: pdf.js inflates streams and @napi-rs/canvas allocates pixels outside the
+   * V8 heap, which resourceLimits cannot see. If the process RSS grows by more than this while
+   * the worker runs, the worker is terminated.
+   */
+  rssGrowthLimitMb: number;
+}
+
+export const DEFAULT_SANDBOX_LIMITS: Omit<PdfSandboxLimits, 'maxImagePixels'> = {
+  heapLimitMb: 512,
+  rssGrowthLimitMb: 1024,
+};
+
+// Same basename, same extension as this file: .ts under ts-jest (type-stripped by Node), .js in dist/.
+const WORKER_FILE = join(__dirname, `pdf.worker${extname(__filename)}`);
+const WATCH_INTERVAL_MS = 50;
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+/**
+ * One PDF opened in its own worker thread. Every call rejects with a DocumentError; close() (or
+ * an abort, a crash or a blown memory budget) terminates the thread and frees all its memory.
+ */
+export class PdfSandbox {
+  /** Pages the document declares (pdf.js counts the page tree, it does not trust /Count). */
+  pageCount = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private failure?: DocumentError;
+  private readonly watchdog: NodeJS.Timeout;
+  private readonly onAbort = () => this.fail(abortError(this.signal));
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly signal: AbortSignal,
+    limits: PdfSandboxLimits,
+  ) {
+    const rssAtStart = process.memoryUsage.rss();
+    const rssLimit = rssAtStart + limits.rssGrowthLimitMb * 1024 * 1024;
+    this.watchdog = setInterval(() => {
+      if (process.memoryUsage.rss() > rssLimit) {
+        this.fail(
+          new DocumentError(
+            'resource_limit',
+            `The PDF needs more than ${limits.rssGrowthLimitMb} MB of memory to read; processing was stopped`,
+          ),
+        );
+      }
+    }, WATCH_INTERVAL_MS);
+    this.watchdog.unref();
+    signal.addEventListener('abort', this.onAbort, { once: true });
+    worker.on('message', (response: PdfWorkerResponse) => this.settle(response));
+    worker.on('error', (error: Error & { code?: string }) =>
+      this.fail(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new DocumentError('resource_limit', `The PDF needs more than ${limits.heapLimitMb} MB of heap to read`)
+          : new DocumentError('corrupt_pdf', `The PDF reader crashed: ${error.message}`),
+      ),
+    );
+    worker.on('exit', () => this.fail(new DocumentError('corrupt_pdf', 'The PDF reader stopped unexpectedly')));
+  }
+
+  /** Starts a worker and opens the document in it; throws encrypted_pdf / corrupt_pdf / timeout. */
+  static async open(bytes: Uint8Array, limits: PdfSandboxLimits, signal: AbortSignal): Promise<PdfSandbox> {
+    if (signal.aborted) throw abortError(signal);
+    const workerData: PdfWorkerOptions = { maxImagePixels: limits.maxImagePixels };
+    const worker = new Worker(WORKER_FILE, {
+      workerData,
+      resourceLimits: { maxOldGenerationSizeMb: limits.heapLimitMb, maxYoungGenerationSizeMb: 32 },
+      stdout: true,
+      stderr: true,
+    });
+    // Drained and dropped: pdf.js warnings about broken files are noise, not our log.
+    worker.stdout.resume();
+    worker.stderr.resume();
+    const sandbox = new PdfSandbox(worker, signal, limits);
+    try {
+      sandbox.pageCount = (await sandbox.call<PdfOpenResult>({ op: 'open', bytes: bytes.slice() })).pageCount;
+      return sandbox;
+    } catch (error) {
+      await sandbox.close();
+      throw error;
+    }
+  }
+
+  async text(page: number): Promise<string> {
+    return (await this.call<PdfTextResult>({ op: 'text', page })).text;
+  }
+
+  render(page: number, dpi: number, maxPixels: number): Promise<PdfRenderResult> {
+    return this.call<PdfRenderResult>({ op: 'render', page, dpi, maxPixels });
+  }
+
+  /** The page as a standalone single-page PDF (for OCR services that take PDFs). */
+  async split(page: number): Promise<Uint8Array> {
+    return (await this.call<PdfSplitResult>({ op: 'split', page })).pdf;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.watchdog);
+    this.signal.removeEventListener('abort', this.onAbort);
+    this.failure ??= new DocumentError('corrupt_pdf', 'The PDF reader was closed');
+    this.rejectAll(this.failure);
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+
+  private call<T>(request: DistributiveOmit<PdfWorkerRequest, 'id'>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      const transfer = request.op === 'open' ? [request.bytes.buffer as ArrayBuffer] : [];
+      this.worker.postMessage({ ...request, id }, transfer);
+    });
+  }
+
+  private settle(response: PdfWorkerResponse): void {
+    const pending = this.pending.get(response.id);
+    if (!pending) return;
+    this.pending.delete(response.id);
+    if (response.ok) pending.resolve(response.value);
+    else pending.reject(toDocumentError(response.error));
+  }
+
+  private fail(error: DocumentError): void {
+    if (this.failure) return;
+    this.failure = error;
+    clearInterval(this.watchdog);
+    this.rejectAll(error);
+    // Stops a thread stuck in synchronous parsing; its memory goes with it.
+    void this.worker.terminate();
+  }
+
+  private rejectAll(error: DocumentError): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** pdf.js reports its failures by exception name. */
+function toDocumentError(error: { name: string; message: string }): DocumentError {
+  switch (error.name) {
+    case 'PasswordException':
+      return new DocumentError('encrypted_pdf', 'The PDF is password-protected; remove the password and upload it again');
+    case 'InvalidPDFException':
+    case 'FormatError':
+    case 'MissingPDFException':
+    case 'UnknownErrorException':
+      return new DocumentError('corrupt_pdf', `The PDF is damaged or not a PDF: ${error.message}`);
+    case 'EncryptedPDFError':
+      // pdf-lib refuses encrypted files that pdf.js could open (owner password only).
+      return new DocumentError('encrypted_pdf', 'The PDF is encrypted and its pages cannot be split for OCR');
+    default:
+      return new DocumentError('corrupt_pdf', `The PDF could not be read: ${error.message}`);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Runs pdf.js (through unpdf) and pdf-lib in a worker thread, so that parsing and rendering a
+ * hostile PDF cannot block the main event loop and can be stopped with worker.terminate().
+ *
+ * Written in erasable-only TypeScript with type-only local imports: under ts-jest Node runs this
+ * .ts file directly (type stripping); in dist/ tsc has compiled it to .js next to its caller.
+ * No top-level await, so the compiled CommonJS form is valid too.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { getDocumentProxy, renderPageAsImage } from 'unpdf';
+import { PDFDocument } from 'pdf-lib';
+import type { PdfWorkerOptions, PdfWorkerRequest, PdfWorkerResponse } from './pdf-worker.protocol';
+
+type PdfProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
+
+const options = workerData as PdfWorkerOptions;
+let source: Uint8Array | undefined;
+let pdf: PdfProxy | undefined;
+let splitSource: PDFDocument | undefined;
+
+async function open(bytes: Uint8Array): Promise<{ pageCount: number }> {
+  // pdf.js takes ownership of (detaches) the buffer it is given; keep our own copy for pdf-lib.
+  source = bytes;
+  pdf = await getDocumentProxy(bytes.slice(), {
+    maxImageSize: options.maxImagePixels,
+    // Same bound for the canvas area, in bytes (RGBA).
+    canvasMaxAreaInBytes: options.maxImagePixels * 4,
+    stopAtErrors: false,
+    verbosity: 0,
+    useSystemFonts: false,
+  });
+  return { pageCount: pdf.numPages };
+}
+
+function loaded(): PdfProxy {
+  if (!pdf) throw new Error('document not opened');
+  return pdf;
+}
+
+async function text(pageNumber: number): Promise<{ text: string }> {
+  const page = await loaded().getPage(pageNumber);
+  const content = await page.getTextContent();
+  let out = '';
+  for (const item of content.items) {
+    if (!('str' in item)) continue;
+    out += item.str;
+    if (item.hasEOL) out += '\n';
+  }
+  page.cleanup();
+  return { text: out };
+}
+
+async function render(
+  pageNumber: number,
+  dpi: number,
+  maxPixels: number,
+): Promise<{ png: Uint8Array; width: number; height: number }> {
+  const doc = loaded();
+  const page = await doc.getPage(pageNumber);
+  const base = page.getViewport({ scale: 1 });
+  let scale = dpi / 72;
+  const pixels = base.width * base.height * scale * scale;
+  // A huge MediaBox at 300 DPI would be a rendering bomb of its own: shrink to the pixel budget.
+  if (pixels > maxPixels) scale = Math.sqrt(maxPixels / (base.width * base.height));
+  const width = Math.max(1, Math.floor(base.width * scale));
+  const height = Math.max(1, Math.floor(base.height * scale));
+  const png = await renderPageAsImage(doc, pageNumber, {
+    canvasImport: () => import('@napi-rs/canvas'),
+    scale,
+  });
+  page.cleanup();
+  return { png: new Uint8Array(png), width, height };
+}
+
+async function split(pageNumber: number): Promise<{ pdf: Uint8Array }> {
+  if (!source) throw new Error('document not opened');
+  splitSource ??= await PDFDocument.load(source, { updateMetadata: false });
+  const single = await PDFDocument.create();
+  const [copied] = await single.copyPages(splitSource, [pageNumber - 1]);
+  single.addPage(copied);
+  return { pdf: await single.save() };
+}
+
+async function handle(request: PdfWorkerRequest): Promise<PdfWorkerResponse> {
+  try {
+    switch (request.op) {
+      case 'open':
+        return { id: request.id, ok: true, value: await open(request.bytes) };
+      case 'text':
+        return { id: request.id, ok: true, value: await text(request.page) };
+      case 'render':
+        return { id: request.id, ok: true, value: await render(request.page, request.dpi, request.maxPixels) };
+      case 'split':
+        return { id: request.id, ok: true, value: await split(request.page) };
+    }
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    return { id: request.id, ok: false, error: { name: e.name, message: e.message } };
+  }
+}
+
+parentPort?.on('message', (request: PdfWorkerRequest) => {
+  void handle(request).then((response) => {
+    const transfer: ArrayBuffer[] = [];
+    if (response.ok && 'png' in response.value) transfer.push(response.value.png.buffer as ArrayBuffer);
+    if (response.ok && 'pdf' in response.value) transfer.push(response.value.pdf.buffer as ArrayBuffer);
+    parentPort?.postMessage(response, transfer);
+  });
+});
