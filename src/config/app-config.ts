@@ -18,6 +18,8 @@ export class AppConfig {
     leaseSeconds: number;
     maxAttempts: number;
     shutdownGraceMs: number;
+    /** The HTTP server process also claims jobs (always on the embedded database). */
+    inServer: boolean;
   };
   readonly uploads: { maxFiles: number; maxFileBytes: number; rateLimitPerMinute: number };
   readonly limits: { fileTimeoutMs: number; maxPages: number; maxImagePixels: number };
@@ -53,7 +55,11 @@ export class AppConfig {
       leaseSeconds: env.JOB_LEASE_SECONDS,
       maxAttempts: env.JOB_MAX_ATTEMPTS,
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+      inServer: env.WORKER_IN_SERVER === 'auto' ? !env.DATABASE_URL : env.WORKER_IN_SERVER === 'true',
     };
+    if (!env.DATABASE_URL && env.WORKER_IN_SERVER === 'false') {
+      problems.push('WORKER_IN_SERVER=false needs DATABASE_URL: the embedded database serves one process, so its jobs run in the server');
+    }
     this.uploads = {
       maxFiles: env.UPLOAD_MAX_FILES,
       maxFileBytes: env.UPLOAD_MAX_FILE_MB * 1024 * 1024,

@@ -46,8 +46,12 @@ export class Environment {
   @Transform(toNumber) @IsNumber() @Min(0.05) @Max(3600)
   WORKER_POLL_INTERVAL_SECONDS = 5;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  @Transform(toInt) @IsInt() @Min(1) @Max(256)
   WORKER_CONCURRENCY = 2;
+
+  /** Whether src/main.ts also runs the worker: auto = yes on the embedded database, no on PostgreSQL. */
+  @IsIn(['auto', 'true', 'false'])
+  WORKER_IN_SERVER = 'auto';
 
   @Transform(toInt) @IsInt() @Min(5) @Max(3600)
   JOB_LEASE_SECONDS = 60;

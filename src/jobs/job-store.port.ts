@@ -28,7 +28,10 @@ export interface StoredDocument {
  * supabase/migrations), so several worker processes can share one database safely.
  */
 export abstract class JobStore {
-  /** Stores the job and all its files in one transaction. */
+  /**
+   * Stores the job and all its files in one transaction. With an idempotency key already used,
+   * stores nothing and returns the job that key created.
+   */
   abstract createJob(job: NewJob): Promise<Job>;
   abstract getJob(id: string): Promise<JobWithFiles | null>;
   abstract listJobs(query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage>;

@@ -67,9 +67,16 @@ export class SqlJobStore extends JobStore {
     return this.sql.transaction(async (tx) => {
       const [row] = await tx.query<JobRow>(
         `insert into inbox_jobs (id, total_files, max_attempts, categories, idempotency_key)
-         values ($1, $2, $3, $4, $5) returning ${JOB_COLUMNS}`,
+         values ($1, $2, $3, $4, $5) on conflict (idempotency_key) do nothing returning ${JOB_COLUMNS}`,
         [id, job.files.length, job.maxAttempts, job.categories, job.idempotencyKey ?? null],
       );
+      if (!row) {
+        // A retried request with the same Idempotency-Key: answer with the job it created.
+        const [existing] = await tx.query<JobRow>(`select ${JOB_COLUMNS} from inbox_jobs where idempotency_key = $1`, [
+          job.idempotencyKey,
+        ]);
+        return toJob(existing);
+      }
       // One multi-row insert: a job with 20 files costs one round trip, not 20.
       const params: unknown[] = [id];
       const values = job.files.map((f, i) => {

@@ -1,0 +1,46 @@
+import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ValidationPipe } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { loggerOptions } from './common/logging';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { WorkerModule } from './worker/worker.module';
+
+export interface AppRoles {
+  /** Serve the HTTP API. */
+  http: boolean;
+  /** Claim and process jobs. */
+  worker: boolean;
+}
+
+/** Composes the modules a role needs; every role shares config, logging and the database. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, roles: AppRoles): DynamicModule {
+    const imports: ModuleMetadata['imports'] = [
+      ConfigModule.forRoot(config),
+      LoggerModule.forRoot(loggerOptions(config, roles.http && roles.worker ? 'all-in-one' : roles.http ? 'server' : 'worker')),
+      DatabaseModule,
+    ];
+    if (roles.http) imports.push(JobsModule, HealthModule);
+    if (roles.worker) imports.push(WorkerModule);
+    return {
+      module: AppModule,
+      imports,
+      providers: roles.http
+        ? [
+            {
+              provide: APP_PIPE,
+              useValue: new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }),
+            },
+            { provide: APP_FILTER, useClass: AllExceptionsFilter },
+          ]
+        : [],
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { MulterError } from 'multer';
+import { DomainError } from './errors';
+import type { ErrorResponseDto } from './error-response.dto';
+
+const MULTER_STATUS: Record<string, { status: number; message: (e: MulterError) => string }> = {
+  LIMIT_FILE_SIZE: { status: 413, message: (e) => `file '${e.field ?? ''}' is larger than the upload limit` },
+  LIMIT_FILE_COUNT: { status: 413, message: () => 'too many files in one request' },
+  LIMIT_PART_COUNT: { status: 413, message: () => 'too many parts in the multipart body' },
+  LIMIT_FIELD_COUNT: { status: 400, message: () => 'too many form fields' },
+  LIMIT_FIELD_VALUE: { status: 400, message: (e) => `form field '${e.field ?? ''}' is too long` },
+  LIMIT_UNEXPECTED_FILE: { status: 400, message: (e) => `unexpected file field '${e.field ?? ''}': send documents as 'files'` },
+};
+
+/** Postgres and socket error codes that mean "the database is not there right now". */
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '53300', '08000', '08001', '08003', '08006']);
+
+/**
+ * The one exception filter: domain errors, Nest's HTTP errors (validation, throttling), multer's
+ * errors and database outages become {statusCode, error, message}. Anything else is a 500 that
+ * hides the cause from the client and logs it under an id it returns.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorResponseDto {
+    if (exception instanceof DomainError) return body(exception.status, exception.message);
+    if (exception instanceof MulterError) {
+      const mapped = MULTER_STATUS[exception.code];
+      return mapped ? body(mapped.status, mapped.message(exception)) : body(400, exception.message);
+    }
+    if (exception instanceof HttpException) {
+      const res = exception.getResponse();
+      const message =
+        typeof res === 'string'
+          ? res
+          : Array.isArray((res as { message?: unknown }).message)
+            ? ((res as { message: string[] }).message).join('; ')
+            : String((res as { message?: unknown }).message ?? exception.message);
+      return body(exception.getStatus(), message);
+    }
+    const code = (exception as { code?: unknown })?.code;
+    if (typeof code === 'string' && UNAVAILABLE.has(code)) {
+      this.logger.warn(`database unavailable: ${code}`);
+      return body(503, 'the job database is unreachable; try again shortly');
+    }
+    const errorId = randomUUID();
+    this.logger.error({ err: exception, errorId }, `unhandled error ${errorId}`);
+    return { ...body(500, 'internal error'), errorId };
+  }
+}
+
+function body(statusCode: number, message: string): ErrorResponseDto {
+  const error = (HttpStatus[statusCode] ?? 'Error')
+    .toString()
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+  return { statusCode, error, message };
+}

@@ -1,0 +1,39 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { Migrator } from './migrator';
+import { PgliteSqlClient } from './pglite-sql.client';
+import { PgSqlClient } from './pg-sql.client';
+import { SqlClient } from './sql-client.port';
+
+/** Opens the configured database (PostgreSQL or embedded PGlite) and brings its schema up to date. */
+export async function openDatabase(config: AppConfig): Promise<SqlClient> {
+  const logger = new Logger('Database');
+  const sql =
+    config.database.kind === 'postgres'
+      ? new PgSqlClient({ connectionString: config.database.url, max: 10, connectionTimeoutMillis: 10_000 })
+      : await PgliteSqlClient.open(config.database.dataDir);
+  try {
+    // Idempotent and serialised by an advisory lock, so every process may run it at boot.
+    const applied = await new Migrator(sql).migrate();
+    if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
+  } catch (err) {
+    await sql.close().catch(() => undefined);
+    const where = config.database.kind === 'postgres' ? 'DATABASE_URL' : `the embedded database in ${config.database.dataDir}`;
+    throw new Error(`cannot open ${where}: ${(err as Error).message}`);
+  }
+  logger.log(config.database.kind === 'postgres' ? 'using PostgreSQL (DATABASE_URL)' : `using embedded PGlite in ${config.database.dataDir}`);
+  return sql;
+}
+
+@Global()
+@Module({
+  providers: [{ provide: SqlClient, useFactory: openDatabase, inject: [AppConfig] }],
+  exports: [SqlClient],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(SqlClient) private readonly sql: SqlClient) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.sql.close();
+  }
+}

@@ -1,0 +1,21 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Doc Inbox')
+    .setDescription(
+      'Upload documents (PDF, PNG, JPEG, TIFF, WebP, text) and get their document type back. ' +
+        'POST /classify-documents-async answers at once with a job id; poll GET /job/{job_id}.',
+    )
+    .setVersion('1')
+    .build();
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (_controllerKey, methodKey) => methodKey,
+  });
+}
+
+/** What both the server entrypoint and the end-to-end tests apply to an HTTP app. */
+export function configureHttpApp(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+}

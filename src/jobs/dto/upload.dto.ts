@@ -1,0 +1,32 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsOptional, Matches } from 'class-validator';
+
+/** "invoice,receipt", or the field repeated: both become ['invoice', 'receipt']. */
+const toIdList = ({ value }: { value: unknown }) =>
+  (Array.isArray(value) ? value : [value])
+    .flatMap((v) => String(v).split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+
+/** The multipart body of POST /classify-documents-async. */
+export class ClassifyDocumentsDto {
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', format: 'binary' },
+    description: 'The documents: PDF, PNG, JPEG, TIFF, WebP or plain text (type is read from the bytes).',
+  })
+  files?: unknown;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    example: 'invoice,receipt',
+    description: 'Narrow the taxonomy for this job: category ids, comma-separated or repeated (see GET /categories).',
+  })
+  @IsOptional()
+  @Transform(toIdList)
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(/^[a-z0-9_-]{1,64}$/, { each: true, message: 'categories must be category ids such as invoice' })
+  categories?: string[];
+}

@@ -1,0 +1,52 @@
+import { fileTypeFromBuffer } from 'file-type';
+import { InvalidRequest, UnsupportedMediaType } from '../common/errors';
+
+/** The document types the pipeline reads, as sniffed from the bytes. */
+export const SUPPORTED_TYPES = [
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'image/tiff',
+  'image/webp',
+  'text/plain',
+] as const;
+export type SupportedType = (typeof SUPPORTED_TYPES)[number];
+
+/** PDF readers accept a header anywhere in the first KiB (junk before it is common). */
+const PDF_HEADER_WINDOW = 1024;
+
+/**
+ * Decides a file's type from its bytes, never from its name or the client's Content-Type, and
+ * refuses what the pipeline cannot read. Cheap: it looks at the first bytes only.
+ */
+export async function sniffContentType(filename: string, bytes: Buffer): Promise<SupportedType> {
+  if (bytes.length === 0) throw new InvalidRequest(`file '${filename}' is empty`);
+  if (bytes.subarray(0, PDF_HEADER_WINDOW).includes('%PDF-')) return 'application/pdf';
+  const sniffed = await fileTypeFromBuffer(bytes);
+  if (sniffed) {
+    if ((SUPPORTED_TYPES as readonly string[]).includes(sniffed.mime)) return sniffed.mime as SupportedType;
+    throw new UnsupportedMediaType(
+      `file '${filename}' is ${sniffed.mime}; supported types are PDF, PNG, JPEG, TIFF, WebP and plain text`,
+    );
+  }
+  if (looksLikeText(bytes)) {
+    if (bytes.toString('utf8').trim() === '') throw new InvalidRequest(`file '${filename}' has no content`);
+    return 'text/plain';
+  }
+  throw new UnsupportedMediaType(
+    `file '${filename}' is not a recognised document; supported types are PDF, PNG, JPEG, TIFF, WebP and plain text`,
+  );
+}
+
+/** UTF-8 with no NUL and few control characters, judged on the first 8 KiB. */
+function looksLikeText(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 8192);
+  if (head.includes(0)) return false;
+  const decoded = new TextDecoder('utf-8', { fatal: false }).decode(head);
+  let bad = 0;
+  for (const ch of decoded) {
+    const c = ch.codePointAt(0)!;
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12)) bad++;
+  }
+  return bad <= decoded.length * 0.02;
+}

@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { AppConfig } from './config/app-config';
+import { ConfigError } from './config/environment';
+import { openDatabase } from './database/database.module';
+
+/** Applies supabase/migrations to the configured database (DATABASE_URL, else the embedded one) and exits. */
+async function main(): Promise<void> {
+  const config = AppConfig.fromEnvironment();
+  const sql = await openDatabase(config);
+  await sql.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { Classifier } from '../classifier/classifier.port';
+import { Taxonomy, type Category } from '../classifier/taxonomy';
+import { DocumentError } from '../common/document-error';
+import { AppConfig } from '../config/app-config';
+import type { ClaimedJob, DocumentResult, FileOutcome } from '../jobs/job.model';
+import { JobStore } from '../jobs/job-store.port';
+import { TextExtractor, type ExtractionResult } from '../ocr/text-extractor.port';
+
+type PendingFile = ClaimedJob['pendingFiles'][number];
+
+/** Thrown to give the whole job back for a later attempt (a provider is down, not the file bad). */
+export class RetryJobLater extends Error {
+  constructor(readonly documentError: DocumentError) {
+    super(documentError.message);
+    this.name = 'RetryJobLater';
+  }
+}
+
+/**
+ * One document, start to finish: bytes -> text (TextExtractor) -> label (Classifier). Whatever
+ * goes wrong with the document becomes its outcome; only a job-wide cause escapes, as
+ * RetryJobLater.
+ */
+@Injectable()
+export class DocumentPipeline {
+  constructor(
+    private readonly store: JobStore,
+    private readonly extractor: TextExtractor,
+    private readonly classifier: Classifier,
+    private readonly taxonomy: Taxonomy,
+    private readonly config: AppConfig,
+  ) {}
+
+  categoriesFor(job: ClaimedJob): Category[] {
+    return this.taxonomy.select(job.categories);
+  }
+
+  /**
+   * @param jobSignal aborted when the job is cancelled, its lease is lost or the worker stops;
+   *   then the outcome does not matter and null is returned.
+   */
+  async process(
+    job: ClaimedJob,
+    file: PendingFile,
+    categories: readonly Category[],
+    jobSignal: AbortSignal,
+  ): Promise<FileOutcome | null> {
+    const started = performance.now();
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DocumentError('timeout', `gave up after ${this.config.limits.fileTimeoutMs / 1000} s`)),
+      this.config.limits.fileTimeoutMs,
+    );
+    const signal = AbortSignal.any([jobSignal, timeout.signal]);
+    try {
+      const bytes = await this.store.loadFileBytes(job.id, file.position);
+      if (!bytes) throw new DocumentError('missing_file', 'the stored file is missing');
+      const extraction = await raceAbort(
+        this.extractor.extract({ bytes, contentType: file.contentType, filename: file.filename, signal }),
+        signal,
+      );
+      const text = joinPages(extraction);
+      const classification = await raceAbort(
+        this.classifier.classify({ text, pageCount: extraction.pageCount, filename: file.filename, categories, signal }),
+        signal,
+      );
+      const ocrPages = extraction.pages.filter((p) => p.confidence !== null);
+      const result: DocumentResult = {
+        document_type: classification.label,
+        confidence: round(classification.confidence),
+        reasons: classification.reasons,
+        pages: extraction.pages.length,
+        page_count: extraction.pageCount,
+        text_sources: extraction.pages.map((p) => p.source),
+        ocr_confidence: ocrPages.length
+          ? round(ocrPages.reduce((sum, p) => sum + (p.confidence ?? 0), 0) / ocrPages.length)
+          : null,
+        classifier: classification.classifier,
+        ...(classification.model ? { model: classification.model } : {}),
+        ...(classification.promptVersion ? { prompt_version: classification.promptVersion } : {}),
+        ...(classification.usage
+          ? {
+              usage: {
+                prompt_tokens: classification.usage.promptTokens,
+                completion_tokens: classification.usage.completionTokens,
+                total_tokens: classification.usage.totalTokens,
+              },
+            }
+          : {}),
+        warnings: extraction.warnings,
+        duration_ms: Math.round(performance.now() - started),
+      };
+      return { jobId: job.id, position: file.position, status: 'completed', result, text };
+    } catch (err) {
+      if (jobSignal.aborted) return null;
+      const error = asDocumentError(err, timeout.signal);
+      // A provider outage is not the document's fault: retry the job while attempts remain.
+      if (error.retryable && job.attempts < job.maxAttempts) throw new RetryJobLater(error);
+      return { jobId: job.id, position: file.position, status: 'failed', error: { code: error.code, message: error.message } };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Pages joined with markers the classifier (and a reader of stored text) can see. */
+function joinPages(extraction: ExtractionResult): string {
+  if (extraction.pages.length <= 1) return extraction.pages[0]?.text ?? '';
+  return extraction.pages.map((p) => `--- page ${p.number} ---\n${p.text}`).join('\n\n');
+}
+
+/** Stops waiting when the signal fires, even if the work itself ignores the signal. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function asDocumentError(err: unknown, timeout: AbortSignal): DocumentError {
+  if (err instanceof DocumentError) return err;
+  if (timeout.aborted && timeout.reason instanceof DocumentError) return timeout.reason;
+  // An unexpected bug in a provider: the file fails with a generic message, the worker lives on.
+  const message = err instanceof Error ? err.message : String(err);
+  return new DocumentError('processing_error', `could not process the document: ${message.slice(0, 300)}`);
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

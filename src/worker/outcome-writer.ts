@@ -1,0 +1,54 @@
+import type { FileOutcome } from '../jobs/job.model';
+import type { JobStore } from '../jobs/job-store.port';
+
+interface Pending {
+  outcome: FileOutcome;
+  resolve: (jobCompleted: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Writes file outcomes to the store in batches: outcomes that arrive while a write is in flight
+ * (many jobs finishing together) go out in the next single call. Nothing waits on a timer, so a
+ * lone outcome is written at once.
+ */
+export class OutcomeWriter {
+  private queue: Pending[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly workerId: string,
+    private readonly maxBatch = 256,
+  ) {}
+
+  /** Resolves once written: true when this outcome completed its job. */
+  write(outcome: FileOutcome): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ outcome, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const completed = new Set(
+            await this.store.recordFileOutcomes(
+              this.workerId,
+              batch.map((p) => p.outcome),
+            ),
+          );
+          for (const p of batch) p.resolve(completed.has(p.outcome.jobId));
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}

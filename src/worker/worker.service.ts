@@ -1,0 +1,144 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { AppConfig } from '../config/app-config';
+import { JobStore } from '../jobs/job-store.port';
+import { JobRunner } from './job-runner';
+import { OutcomeWriter } from './outcome-writer';
+
+interface RunningJob {
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * The claim loop. Wakes on a NOTIFY (a job was created) and on a polling interval, claims as
+ * many jobs as it has free slots in one call, renews leases by heartbeat, and on shutdown stops
+ * claiming, lets running jobs finish within the grace period and hands the rest back.
+ */
+@Injectable()
+export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly logger = new Logger('Worker');
+  private readonly running = new Map<string, RunningJob>();
+  private readonly writer: OutcomeWriter;
+  private stopListening?: () => Promise<void>;
+  private draining = false;
+  private claiming = false;
+  private wakeAgain = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly runner: JobRunner,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly config: AppConfig,
+  ) {
+    this.writer = new OutcomeWriter(store, this.workerId);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { concurrency, pollIntervalMs, leaseSeconds } = this.config.worker;
+    this.logger.log({ workerId: this.workerId, concurrency, pollIntervalMs, leaseSeconds }, 'Worker Process Starting');
+    try {
+      this.stopListening = await this.store.onJobCreated(() => this.wake());
+    } catch (err) {
+      this.logger.warn(`cannot LISTEN for new jobs (${(err as Error).message}); polling only`);
+    }
+    this.scheduler.addInterval('worker-poll', setInterval(() => this.wake(), pollIntervalMs));
+    // Renew well before the lease runs out: a third of it, so two missed beats are survivable.
+    this.scheduler.addInterval('worker-heartbeat', setInterval(() => void this.heartbeat(), (leaseSeconds * 1000) / 3));
+    this.wake();
+  }
+
+  /** Claims jobs while there are free slots. Safe to call any number of times. */
+  wake(): void {
+    if (this.draining) return;
+    if (this.claiming) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.claiming = true;
+    void this.claimWhileFree().finally(() => {
+      this.claiming = false;
+      if (this.wakeAgain && !this.draining) {
+        this.wakeAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  private async claimWhileFree(): Promise<void> {
+    const { concurrency, leaseSeconds } = this.config.worker;
+    while (!this.draining) {
+      const free = concurrency - this.running.size;
+      if (free <= 0) return;
+      let jobs;
+      try {
+        jobs = await this.store.claimJobs(this.workerId, free, leaseSeconds);
+      } catch (err) {
+        this.logger.warn(`claim failed (${(err as Error).message}); will retry on the next poll`);
+        return;
+      }
+      if (jobs.length === 0) return;
+      this.logger.log({ workerId: this.workerId }, `Found ${jobs.length} pending job(s)`);
+      for (const job of jobs) {
+        const abort = new AbortController();
+        const done = this.runner
+          .run(job, this.workerId, this.writer, abort.signal)
+          .catch((err: unknown) => this.logger.error({ jobId: job.id, err }, 'job runner failed'))
+          .finally(() => {
+            this.running.delete(job.id);
+            this.wake();
+          });
+        this.running.set(job.id, { abort, done });
+      }
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const ids = [...this.running.keys()];
+    if (ids.length === 0) return;
+    try {
+      const held = new Set(await this.store.heartbeat(this.workerId, ids, this.config.worker.leaseSeconds));
+      for (const id of ids) {
+        if (held.has(id)) continue;
+        // Cancelled, or the lease was lost to another worker: stop spending work on it.
+        this.logger.warn({ jobId: id, workerId: this.workerId }, 'Job no longer held (cancelled or lease lost); stopping it');
+        this.running.get(id)?.abort.abort();
+      }
+    } catch (err) {
+      this.logger.warn(`heartbeat failed (${(err as Error).message})`);
+    }
+  }
+
+  /** Before the database closes (that happens in onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.draining = true;
+    for (const name of ['worker-poll', 'worker-heartbeat']) {
+      if (this.scheduler.doesExist('interval', name)) this.scheduler.deleteInterval(name);
+    }
+    await this.stopListening?.().catch(() => undefined);
+    if (this.running.size > 0) {
+      this.logger.log(`draining ${this.running.size} running job(s), up to ${this.config.worker.shutdownGraceMs} ms`);
+      const heartbeat = setInterval(() => void this.heartbeat(), (this.config.worker.leaseSeconds * 1000) / 3);
+      const all = Promise.all([...this.running.values()].map((r) => r.done));
+      const grace = new Promise((r) => setTimeout(r, this.config.worker.shutdownGraceMs).unref());
+      await Promise.race([all, grace]);
+      clearInterval(heartbeat);
+    }
+    const left = [...this.running.keys()];
+    if (left.length > 0) {
+      for (const job of this.running.values()) job.abort.abort();
+      await this.store.releaseJobs(this.workerId, left).catch((err: unknown) =>
+        this.logger.warn(`could not release ${left.length} job(s): ${(err as Error).message}; their leases will expire`),
+      );
+      this.logger.log(`released ${left.length} unfinished job(s) back to the queue`);
+    }
+  }
+}
