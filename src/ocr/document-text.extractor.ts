@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { DocumentError } from '../common/document-error';
 import { raceAbort, throwIfAborted } from './abort';
 import { ImageNormalizer } from './image.normalizer';
@@ -57,6 +58,8 @@ export class DocumentTextExtractor extends TextExtractor {
       const pages: ExtractedPage[] = [];
       const warnings: string[] = [];
       const scansWithoutOcr: number[] = [];
+      const scanned: number[] = [];
+      // Text layers first: cheap, and it tells which pages need OCR at all.
       for (let number = 1; number <= readable; number++) {
         throwIfAborted(signal);
         const layer = await pdf.text(number);
@@ -66,8 +69,26 @@ export class DocumentTextExtractor extends TextExtractor {
           scansWithoutOcr.push(number);
           pages.push({ number, text: layer, source: 'none', confidence: null });
         } else {
-          const result = await raceAbort(this.ocr.recognize(await this.scannedPage(pdf, number, this.ocr), signal), signal);
-          pages.push({ number, text: result.text, source: this.ocr.source, confidence: result.confidence });
+          scanned.push(number);
+          pages.push({ number, text: layer, source: this.ocr.source, confidence: 0 });
+        }
+      }
+      const ocr = this.ocr;
+      if (ocr && scanned.length > 0) {
+        // At most `parallelism` page images exist at a time, whatever the page count.
+        const limit = pLimit(ocr.parallelism);
+        try {
+          await Promise.all(
+            scanned.map((number) =>
+              limit(async () => {
+                throwIfAborted(signal);
+                const result = await raceAbort(ocr.recognize(await this.scannedPage(pdf, number, ocr), signal), signal);
+                pages[number - 1] = { number, text: result.text, source: ocr.source, confidence: result.confidence };
+              }),
+            ),
+          );
+        } finally {
+          limit.clearQueue();
         }
       }
       if (scansWithoutOcr.length > 0) {

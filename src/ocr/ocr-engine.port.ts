@@ -20,6 +20,8 @@ export abstract class OcrEngine {
   abstract readonly source: Extract<TextSource, 'tesseract' | 'textract'>;
   /** 'pdf': scanned PDF pages are sent as single-page PDFs (Textract); 'image': rasterised first. */
   abstract readonly pdfPageInput: 'image' | 'pdf';
+  /** Pages of one document worth recognising at once (pool size, request concurrency). */
+  abstract readonly parallelism: number;
   /** Largest single-page input in bytes; bigger pages are rasterised instead. */
   abstract readonly maxInputBytes: number;
   abstract recognize(page: OcrPageInput, signal: AbortSignal): Promise<OcrPageResult>;

@@ -7,7 +7,7 @@ import { ImageNormalizer } from '../../src/ocr/image.normalizer';
 import { DEFAULT_SANDBOX_LIMITS } from '../../src/ocr/pdf/pdf-sandbox';
 import { ExtractionResult } from '../../src/ocr/text-extractor.port';
 import { CORPUS_DIR, describeWithCorpus } from '../support/corpus';
-import { RecordingOcrEngine } from '../support/recording-ocr.engine';
+import { RecordingOcrEngine } from '../support/ocr-recording.engine';
 
 const MAX_IMAGE_PIXELS = 40_000_000;
 

@@ -9,6 +9,7 @@ export class RecordingOcrEngine extends OcrEngine {
     readonly pdfPageInput: 'image' | 'pdf' = 'image',
     private readonly answer = 'recognised text',
     readonly maxInputBytes = 10 * 1024 * 1024,
+    readonly parallelism = 1,
   ) {
     super();
   }

@@ -1,0 +1,26 @@
+import { Module, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { createOcrComponents, OcrComponents } from './ocr.factory';
+import { TextExtractor } from './text-extractor.port';
+
+/**
+ * Text extraction: exports TextExtractor and relies on the global AppConfig provider. The OCR
+ * engine (tesseract pool, Textract client) is chosen from config.ocr.provider by
+ * createOcrComponents and closed in onApplicationShutdown, which Nest runs for this module after
+ * the modules that import it (the worker drains its jobs first). Not onModuleDestroy: that runs
+ * before any shutdown hook and would pull the pool from under a draining worker.
+ */
+@Module({
+  providers: [
+    { provide: OcrComponents, useFactory: (config: AppConfig) => createOcrComponents(config), inject: [AppConfig] },
+    { provide: TextExtractor, useFactory: (ocr: OcrComponents) => ocr.extractor, inject: [OcrComponents] },
+  ],
+  exports: [TextExtractor],
+})
+export class OcrModule implements OnApplicationShutdown {
+  constructor(private readonly ocr: OcrComponents) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.ocr.engine?.close();
+  }
+}
