@@ -1,0 +1,29 @@
+/** A document's right label, as recorded by a user. */
+export interface Correction {
+  jobId: string;
+  position: number;
+  filename: string;
+  /** A taxonomy id, or 'other'. */
+  label: string;
+  /** What the classifier had said, when it had said something. */
+  predictedLabel: string | null;
+  /** Snapshot of the document's text, so the example outlives the job. */
+  text: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewCorrection = Pick<Correction, 'jobId' | 'position' | 'filename' | 'label' | 'predictedLabel' | 'text'>;
+
+/**
+ * Port: recorded corrections. The server records them and worker processes train on them, so
+ * the store (not memory) is the truth; `revision` lets readers notice new ones cheaply.
+ */
+export abstract class CorrectionStore {
+  /** Records the label of one document; a second call for the same document replaces the first. */
+  abstract record(correction: NewCorrection): Promise<Correction>;
+  /** The most recently recorded corrections first. */
+  abstract list(limit: number): Promise<Correction[]>;
+  /** Changes whenever a correction is recorded or replaced. */
+  abstract revision(): Promise<string>;
+}
