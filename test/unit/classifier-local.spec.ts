@@ -1,0 +1,153 @@
+import type { ClassificationInput } from '../../src/classifier/classifier.port';
+import { CorrectionStore, type Correction, type NewCorrection } from '../../src/classifier/correction-store.port';
+import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
+import { LocalClassifier } from '../../src/classifier/local.classifier';
+import { TrainingExamples } from '../../src/classifier/training-examples';
+
+/** In-memory CorrectionStore: a hand-written fake of the port. */
+class MemoryCorrections extends CorrectionStore {
+  rows: Correction[] = [];
+  revisionCalls = 0;
+  async record(c: NewCorrection): Promise<Correction> {
+    const now = new Date();
+    const row = { ...c, createdAt: now, updatedAt: now };
+    this.rows = [row, ...this.rows.filter((r) => r.jobId !== c.jobId || r.position !== c.position)];
+    return row;
+  }
+  async list(limit: number): Promise<Correction[]> {
+    return this.rows.slice(0, limit);
+  }
+  async revision(): Promise<string> {
+    this.revisionCalls++;
+    return `${this.rows.length}:${this.rows[0]?.label ?? ''}`;
+  }
+}
+
+function input(text: string, categories = DEFAULT_CATEGORIES): ClassificationInput {
+  return { text, pageCount: 1, filename: 'doc.pdf', categories, signal: new AbortController().signal };
+}
+
+const TEXTS: Record<string, string> = {
+  invoice:
+    'ACME Supplies Ltd\nINVOICE\nInvoice number: INV-2026-0117  Invoice date: 03/11/2026\nBill to: Northwind Traders\n' +
+    'Description  Quantity  Unit price  Amount\nPrinter paper A4  10  4.50  45.00\nSubtotal 45.00  VAT 20% 9.00\nAmount due 54.00  Due date 03/12/2026',
+  invoice_de:
+    'Muster GmbH\nRechnung\nRechnungsnummer 2026-118  Rechnungsdatum 4. November 2026\nPos. Menge Einzelpreis Betrag\n' +
+    'Beratung 3 Std. 120,00 360,00\nNettobetrag 360,00 EUR  MwSt 19% 68,40  Gesamtbetrag 428,40 EUR\nZahlbar innerhalb von 14 Tagen',
+  invoice_fr:
+    'Facture n° F-2026-042  Date : 05/11/2026\nDésignation  Quantité  Prix unitaire HT  Montant HT\nAbonnement fibre 1 29,99\n' +
+    'Total HT 24,99  TVA 20 % 5,00  Total TTC 29,99 €\nDate limite de paiement : 20/11/2026',
+  receipt:
+    'CORNER CAFE\n12 High Street\nCashier: Anna  Till 2\n1 x Cappuccino 3.20\n1 x Croissant 2.10\nTOTAL 5.30\nCash tendered 10.00\nChange due 4.70\nThank you for shopping with us! Please come again',
+  bank_statement:
+    'First Example Bank\nAccount statement\nAccount number 12-3456-7890\nStatement period 1 Oct 2026 to 31 Oct 2026\n' +
+    'Opening balance 1,200.00  Closing balance 1,530.25\nDate  Transaction  Withdrawals  Deposits  Balance\n02 Oct SALARY 2,000.00',
+  resume:
+    'Jane Roe\nSoftware Engineer · jane@example.com · linkedin.com/in/janeroe · github.com/janeroe\nSummary\nBackend engineer with 8 years of experience.\n' +
+    'Work Experience\nSenior Engineer, Example Corp, 2020 - present\nEducation\nBSc Computer Science, 2016\nSkills\nTypeScript, PostgreSQL',
+  letter:
+    '14 Oak Road\nLondon\n3 November 2026\nDear Mr Smith,\nThank you for your visit last week. I am writing to confirm the arrangements we discussed ' +
+    'for the spring meeting.\nYours sincerely,\nMary Jones',
+  scientific_paper:
+    'Sparse Retrieval for Long Documents\nA. Author, B. Author\nDepartment of Computer Science, Example University\nAbstract\n' +
+    'We propose a retrieval method ... Experiments on three datasets show ... 1 Introduction ... 2 Related Work ... et al. [3] ... Conclusion ... References',
+};
+
+describe('LocalClassifier', () => {
+  const classifier = new LocalClassifier(null);
+
+  it.each(Object.entries(TEXTS))('labels a made-up %s', async (kind, text) => {
+    const result = await classifier.classify(input(text));
+    expect(result.label).toBe(kind.replace(/_(de|fr)$/, ''));
+    expect(result.confidence).toBeGreaterThan(0.4);
+    expect(result.confidence).toBeLessThanOrEqual(1);
+    expect(result.classifier).toBe('local');
+    expect(result.model).toBe('tfidf-centroid-v1');
+  });
+
+  it('gives the evidence that decided', async () => {
+    const result = await classifier.classify(input(TEXTS.invoice_de));
+    expect(result.reasons[0]).toMatch(/^keywords: .*rechnung/);
+    expect(result.reasons.join(' ')).toContain('runner-up');
+  });
+
+  it('answers other with confidence 0 when there is no text', async () => {
+    await expect(classifier.classify(input(' \f\n '))).resolves.toEqual({
+      label: 'other',
+      confidence: 0,
+      reasons: ['no text could be read'],
+      classifier: 'local',
+      model: 'tfidf-centroid-v1',
+    });
+  });
+
+  it('falls back to other when nothing in the text points to a type', async () => {
+    const result = await classifier.classify(input('The quick brown fox jumps over the lazy dog near the riverbank.'));
+    expect(result.label).toBe('other');
+    expect(result.reasons[0]).toMatch(/no document type fits well enough/);
+  });
+
+  it('only answers with the categories of the request', async () => {
+    const narrowed = DEFAULT_CATEGORIES.filter((c) => c.id === 'letter' || c.id === 'resume');
+    const result = await classifier.classify(input(TEXTS.invoice, narrowed));
+    expect(['letter', 'resume', 'other']).toContain(result.label);
+  });
+
+  it('throws the abort reason when the signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('cancelled'));
+    await expect(classifier.classify({ ...input(TEXTS.invoice), signal: controller.signal })).rejects.toThrow('cancelled');
+  });
+
+  it('learns from corrections: a recurring template is labelled as corrected', async () => {
+    const store = new MemoryCorrections();
+    // refreshMs 0: ask the store on every document (production polls every few seconds).
+    const learning = new LocalClassifier(new TrainingExamples(store, { refreshMs: 0, limit: 100 }));
+    const timesheet = (week: number) =>
+      `Contoso staffing weekly timesheet week ${week}\nConsultant hours Monday 8 Tuesday 8 Wednesday 7.5\n` +
+      `Project code CX-77 approved by line manager, overtime hours 2, billable hours 39.5`;
+
+    const before = await learning.classify(input(timesheet(44)));
+    await store.record({ jobId: 'j1', position: 0, filename: 'ts-44.pdf', label: 'payslip', predictedLabel: before.label, text: timesheet(44) });
+    const after = await learning.classify(input(timesheet(45)));
+
+    expect(before.label).not.toBe('payslip');
+    expect(after.label).toBe('payslip');
+    expect(after.reasons.join(' ')).toMatch(/resembles a corrected document labelled payslip/);
+  });
+
+  it('learns an explicit other from corrections', async () => {
+    const store = new MemoryCorrections();
+    const learning = new LocalClassifier(new TrainingExamples(store, { refreshMs: 0, limit: 100 }));
+    const menu = 'Lunch menu of the week: soup of the day, grilled fish with vegetables, apple pie, coffee included';
+    await store.record({ jobId: 'j1', position: 1, filename: 'menu.pdf', label: 'other', predictedLabel: 'receipt', text: menu });
+    await expect(learning.classify(input(menu.replace('fish', 'chicken')))).resolves.toMatchObject({ label: 'other' });
+  });
+});
+
+describe('TrainingExamples', () => {
+  it('asks the store at most once per refresh interval and reloads only on a new revision', async () => {
+    const store = new MemoryCorrections();
+    let now = 0;
+    const examples = new TrainingExamples(store, { refreshMs: 5000, limit: 10 }, () => now);
+
+    await examples.current();
+    await store.record({ jobId: 'j', position: 0, filename: 'a', label: 'invoice', predictedLabel: null, text: 'x' });
+    now = 4000;
+    expect((await examples.current()).examples).toHaveLength(0);
+    now = 5000;
+    expect((await examples.current()).examples).toHaveLength(1);
+    expect(store.revisionCalls).toBe(2);
+  });
+
+  it('keeps the last examples when the store fails', async () => {
+    const store = new MemoryCorrections();
+    await store.record({ jobId: 'j', position: 0, filename: 'a', label: 'invoice', predictedLabel: null, text: 'x' });
+    const examples = new TrainingExamples(store, { refreshMs: 0, limit: 10 });
+    expect((await examples.current()).examples).toHaveLength(1);
+    store.revision = async () => {
+      throw new Error('database down');
+    };
+    expect((await examples.current()).examples).toHaveLength(1);
+  });
+});

@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
+import { loadTaxonomy, parseCategories, TaxonomyFileError } from '../../src/classifier/taxonomy.loader';
+
+const dir = mkdtempSync(join(tmpdir(), 'taxonomy-'));
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('taxonomy loader', () => {
+  it('uses the built-in business inbox taxonomy without a file, covering the corpus classes', () => {
+    const taxonomy = loadTaxonomy(undefined);
+    const ids = taxonomy.categories.map((c) => c.id);
+    for (const id of ['invoice', 'receipt', 'bank_statement', 'form', 'letter', 'resume', 'id_document', 'scientific_paper']) {
+      expect(ids).toContain(id);
+    }
+    expect(taxonomy.unknown(['invoice', 'banana'])).toEqual(['banana']);
+    // The default passes the same validation as a file.
+    expect(parseCategories(DEFAULT_CATEGORIES, 'default')).toHaveLength(DEFAULT_CATEGORIES.length);
+  });
+
+  it('reads a YAML file', () => {
+    const path = file(
+      'cats.yaml',
+      [
+        'categories:',
+        '  - id: invoice',
+        '    label: Invoice',
+        '    description: A bill asking for payment.',
+        '    keywords: [invoice, facture]',
+        '  - id: shipping_label',
+        '    label: Shipping label',
+        '    description: A parcel label with addresses and a barcode.',
+        '    keywords: [tracking, parcel]',
+        '    examples: ["SHIP TO ... TRACKING # 1Z999"]',
+      ].join('\n'),
+    );
+    const taxonomy = loadTaxonomy(path);
+    expect(taxonomy.categories.map((c) => c.id)).toEqual(['invoice', 'shipping_label']);
+    expect(taxonomy.select(['shipping_label'])[0].examples).toEqual(['SHIP TO ... TRACKING # 1Z999']);
+  });
+
+  it('reads a JSON list', () => {
+    const path = file('cats.json', JSON.stringify([{ id: 'memo', label: 'Memo', description: 'An internal note.', keywords: ['memo'] }]));
+    expect(loadTaxonomy(path).categories).toEqual([{ id: 'memo', label: 'Memo', description: 'An internal note.', keywords: ['memo'] }]);
+  });
+
+  it('refuses a bad file with every problem, naming the file and the entry', () => {
+    const path = file(
+      'bad.yaml',
+      [
+        '- id: Invoice',
+        '  label: Invoice',
+        '  description: short',
+        '  keywords: [invoice]',
+        '- id: other',
+        '  label: Other',
+        '  description: Anything else at all.',
+        '  keywords: []',
+        '- id: memo',
+        '  label: Memo',
+        '  description: An internal note.',
+        '  keywords: memo',
+        '  colour: blue',
+        '- id: memo',
+        '  label: Memo again',
+        '  description: An internal note.',
+        '  keywords: []',
+      ].join('\n'),
+    );
+    let error: unknown;
+    try {
+      loadTaxonomy(path);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TaxonomyFileError);
+    const message = (error as Error).message;
+    expect(message).toContain(`Invalid categories file ${path}`);
+    expect(message).toMatch(/categories\[0\] \(Invoice\): id must be lower-case/);
+    expect(message).toMatch(/categories\[0\] \(Invoice\): description must say what the document type is/);
+    expect(message).toMatch(/categories\[1\] \(other\): id 'other' is reserved/);
+    expect(message).toMatch(/categories\[2\] \(memo\): .*keywords/);
+    expect(message).toMatch(/categories\[2\] \(memo\): property colour should not exist/);
+    expect(message).toMatch(/categories\[3\] \(memo\): duplicate id 'memo'/);
+  });
+
+  it('names the file when it is missing or not YAML', () => {
+    expect(() => loadTaxonomy(join(dir, 'missing.yaml'))).toThrow(/Invalid categories file .*missing\.yaml:.*ENOENT/s);
+    expect(() => loadTaxonomy(file('broken.yaml', 'categories: [unclosed'))).toThrow(/Invalid categories file .*broken\.yaml/);
+    expect(() => loadTaxonomy(file('empty.yaml', 'categories: []'))).toThrow(/the categories list is empty/);
+  });
+});
