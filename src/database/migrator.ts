@@ -1,9 +1,17 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { SqlClient } from './sql-client.port';
 
-/** supabase/migrations at the repository root, from src/ (tests) and dist/ (built) alike. */
-export const MIGRATIONS_DIR = resolve(__dirname, '..', '..', 'supabase', 'migrations');
+/** supabase/migrations at the project root, found from src/, dist/ or dist-bench/src/ alike. */
+export const MIGRATIONS_DIR = findUp(join('supabase', 'migrations'));
+
+function findUp(relative: string): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error(`${relative} not found above ${__dirname}`);
+  }
+}
 
 /**
  * Applies supabase/migrations in file-name order, each once, recorded in

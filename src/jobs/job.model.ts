@@ -87,7 +87,12 @@ export interface ClaimedJob {
   attempts: number;
   maxAttempts: number;
   categories: string[] | null;
-  pendingFiles: Array<Pick<JobFile, 'position' | 'filename' | 'contentType' | 'size'>>;
+  pendingFiles: PendingFile[];
+}
+
+export interface PendingFile extends Pick<JobFile, 'position' | 'filename' | 'contentType' | 'size'> {
+  /** Small files come with the claim (one query per batch instead of one per file). */
+  bytes?: Buffer;
 }
 
 export type FileOutcome =

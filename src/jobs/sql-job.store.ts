@@ -14,6 +14,9 @@ import type {
 } from './job.model';
 import { JobStore, type JobPage, type StoredDocument } from './job-store.port';
 
+/** Files up to this size are fetched with the claim; larger ones when the worker reaches them. */
+const PREFETCH_MAX_BYTES = 256 * 1024;
+
 /** Extracted text kept per file (for corrections and re-training), capped to bound row size. */
 const MAX_STORED_TEXT = 100_000;
 
@@ -145,13 +148,29 @@ export class SqlJobStore extends JobStore {
       categories: string[] | null;
       pending_files: ClaimedJob['pendingFiles'];
     }>(`select * from inbox_claim_jobs($1, $2, $3)`, [workerId, limit, leaseSeconds]);
-    return rows.map((r) => ({
+    const jobs = rows.map((r) => ({
       id: r.id,
       attempts: r.attempts,
       maxAttempts: r.max_attempts,
       categories: r.categories,
       pendingFiles: r.pending_files,
     }));
+    await this.prefetchSmallFiles(jobs);
+    return jobs;
+  }
+
+  private async prefetchSmallFiles(jobs: ClaimedJob[]): Promise<void> {
+    const byKey = new Map(jobs.flatMap((j) => j.pendingFiles.map((f) => [`${j.id}/${f.position}`, f] as const)));
+    if (![...byKey.values()].some((f) => f.size <= PREFETCH_MAX_BYTES)) return;
+    const rows = await this.sql.query<{ job_id: string; position: number; bytes: Uint8Array }>(
+      `select job_id, position, bytes from inbox_job_files
+       where job_id = any($1::uuid[]) and status = 'pending' and size <= $2`,
+      [jobs.map((j) => j.id), PREFETCH_MAX_BYTES],
+    );
+    for (const r of rows) {
+      const file = byKey.get(`${r.job_id}/${r.position}`);
+      if (file) file.bytes = toBuffer(r.bytes);
+    }
   }
 
   async heartbeat(workerId: string, jobIds: string[], leaseSeconds: number): Promise<string[]> {
@@ -169,7 +188,7 @@ export class SqlJobStore extends JobStore {
       `select bytes from inbox_job_files where job_id = $1 and position = $2`,
       [jobId, position],
     );
-    return row ? Buffer.from(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength) : null;
+    return row ? toBuffer(row.bytes) : null;
   }
 
   async recordFileOutcomes(workerId: string, outcomes: FileOutcome[]): Promise<string[]> {
@@ -269,6 +288,10 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
   if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) return null;
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
   return { createdAt, id };
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** PostgreSQL text cannot hold NUL; extracted text sometimes does. */

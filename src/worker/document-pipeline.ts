@@ -3,11 +3,9 @@ import { Classifier } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
 import { DocumentError } from '../common/document-error';
 import { AppConfig } from '../config/app-config';
-import type { ClaimedJob, DocumentResult, FileOutcome } from '../jobs/job.model';
+import type { ClaimedJob, DocumentResult, FileOutcome, PendingFile } from '../jobs/job.model';
 import { JobStore } from '../jobs/job-store.port';
 import { TextExtractor, type ExtractionResult } from '../ocr/text-extractor.port';
-
-type PendingFile = ClaimedJob['pendingFiles'][number];
 
 /** Thrown to give the whole job back for a later attempt (a provider is down, not the file bad). */
 export class RetryJobLater extends Error {
@@ -54,7 +52,7 @@ export class DocumentPipeline {
     );
     const signal = AbortSignal.any([jobSignal, timeout.signal]);
     try {
-      const bytes = await this.store.loadFileBytes(job.id, file.position);
+      const bytes = file.bytes ?? (await this.store.loadFileBytes(job.id, file.position));
       if (!bytes) throw new DocumentError('missing_file', 'the stored file is missing');
       const extraction = await raceAbort(
         this.extractor.extract({ bytes, contentType: file.contentType, filename: file.filename, signal }),

@@ -75,9 +75,12 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   private async claimWhileFree(): Promise<void> {
     const { concurrency, leaseSeconds } = this.config.worker;
+    // Claim in batches: with jobs running, wait until a quarter of the slots are free, so a
+    // busy worker makes one claim per several jobs instead of one per job.
+    const batch = Math.max(1, Math.floor(concurrency / 4));
     while (!this.draining) {
       const free = concurrency - this.running.size;
-      if (free <= 0) return;
+      if (free <= 0 || (this.running.size > 0 && free < batch)) return;
       let jobs;
       try {
         jobs = await this.store.claimJobs(this.workerId, free, leaseSeconds);

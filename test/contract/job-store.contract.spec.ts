@@ -57,6 +57,8 @@ describe.each(databaseTargets())('JobStore contract on $name', (target) => {
     expect(claimed).toEqual([
       expect.objectContaining({ id: first.id, attempts: 1, pendingFiles: [expect.objectContaining({ position: 0 }), expect.objectContaining({ position: 1 })] }),
     ]);
+    // Small files come with the claim, so a worker needs no query per file for them.
+    expect(claimed[0].pendingFiles.map((f) => f.bytes?.toString())).toEqual(['document 0', 'document 1']);
     const again = await store.claimJobs('w2', 10, 30);
     expect(again.map((j) => j.id)).toEqual([second.id]);
     expect(await store.claimJobs('w3', 10, 30)).toEqual([]);

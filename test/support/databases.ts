@@ -22,19 +22,21 @@ export interface DatabaseTarget {
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 
 /** A fresh database on the TEST_DATABASE_URL server, so test files never share state. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set');
+export async function createPostgresDatabase(
+  adminUrl = TEST_DATABASE_URL,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
   const name = `inbox_test_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: TEST_DATABASE_URL });
+  const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      const c = new Client({ connectionString: TEST_DATABASE_URL });
+      const c = new Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();

@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { ms, section, summary } from './stats';
+
+const ROOT = resolve(__dirname, '..', '..');
+const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
+
+/** A text PDF of about `kb` KiB: pages of invoice lines. */
+export async function makePdfOfSize(kb: number): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  let bytes = Buffer.alloc(0);
+  for (let page = 1; bytes.length < kb * 1024; page++) {
+    const p = doc.addPage([595, 842]);
+    for (let line = 0; line < 60; line++) {
+      p.drawText(`INVOICE 2026-${page}-${line}  Item ${line * 7}  Qty 3  Amount EUR ${(line * 13.7).toFixed(2)}`, {
+        x: 40,
+        y: 800 - line * 12,
+        size: 9,
+        font,
+      });
+    }
+    bytes = Buffer.from(await doc.save({ useObjectStreams: false }));
+  }
+  return bytes;
+}
+
+async function startServer(env: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return { url, proc };
+    } catch {
+      /* not up yet */
+    }
+    await sleep(100);
+  }
+  proc.kill('SIGKILL');
+  throw new Error('server did not start');
+}
+
+async function stopServer(proc: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
+  proc.kill('SIGKILL');
+}
+
+/** `clients` loops each POSTing the PDF until `total` requests were sent. */
+async function load(url: string, pdf: Buffer, clients: number, total: number) {
+  const latencies: number[] = [];
+  let sent = 0;
+  let failed = 0;
+  const blob = new Blob([new Uint8Array(pdf)], { type: 'application/pdf' });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (sent < total) {
+        sent++;
+        const form = new FormData();
+        form.append('files', blob, 'bench.pdf');
+        const t0 = performance.now();
+        const res = await fetch(`${url}/classify-documents-async`, { method: 'POST', body: form });
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (res.status !== 202) failed++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { rate: latencies.length / seconds, failed, ...summary(latencies) };
+}
+
+export async function runHttpBench(databaseUrl: string): Promise<void> {
+  const pdf = await makePdfOfSize(100);
+  section(`Job creation over HTTP: ${(pdf.length / 1024).toFixed(0)} KiB PDF, 32 concurrent clients, 2,000 requests`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'doc-inbox-bench-'));
+  const targets: Array<[string, Record<string, string>]> = [
+    // The embedded store serves one process, so its worker runs in the server (at concurrency 1 here).
+    ['PGlite (embedded, worker in-process)', { DATA_DIR: dataDir, WORKER_CONCURRENCY: '1' }],
+    ['PostgreSQL (server only)', { DATABASE_URL: databaseUrl, WORKER_IN_SERVER: 'false' }],
+  ];
+  try {
+    for (const [name, env] of targets) {
+      const { url, proc } = await startServer(env);
+      try {
+        await load(url, pdf, 8, 100); // warm-up
+        const r = await load(url, pdf, 32, 2000);
+        console.log(
+          `${name}: ${r.rate.toFixed(0)} req/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}${r.failed ? `, ${r.failed} not 202` : ''}`,
+        );
+      } finally {
+        await stopServer(proc);
+      }
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
