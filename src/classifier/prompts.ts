@@ -7,7 +7,11 @@ import { OTHER } from './taxonomy';
  */
 export const PROMPT_VERSION = '2026-11-28.1';
 
-/** Pages inside ClassificationInput.text are separated by a form feed (the pipeline's join). */
+/**
+ * The worker's pipeline already marks pages ("--- page N ---") and those markers pass through.
+ * Text that separates pages with form feeds instead (as PDF text tools print them) gets
+ * "[page N]" markers here, so the model always knows where it is in the document.
+ */
 export const PAGE_SEPARATOR = '\f';
 
 /**
@@ -97,9 +101,9 @@ export function documentMessage(doc: { filename: string; pageCount: number; text
 }
 
 /**
- * Fits a text into a token budget. Pages get "[page N]" markers so the model knows where it is;
- * when the text is too long, the beginning (title, parties, letterhead: 2/3 of the budget) and
- * the end (totals, signatures: 1/3) are kept, with a marker saying how much was left out.
+ * Fits a text into a token budget (page markers: see PAGE_SEPARATOR). When the text is too
+ * long, the beginning (title, parties, letterhead: 2/3 of the budget) and the end (totals,
+ * signatures: 1/3) are kept, with a marker saying how much was left out.
  */
 export function cutText(text: string, maxTokens: number): string {
   const pages = text.split(PAGE_SEPARATOR);
