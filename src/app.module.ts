@@ -8,6 +8,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobStoreModule } from './jobs/job-store.module';
 import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './worker/worker.module';
 
@@ -26,6 +27,7 @@ export class AppModule {
       ConfigModule.forRoot(config),
       LoggerModule.forRoot(loggerOptions(config, roles.http && roles.worker ? 'all-in-one' : roles.http ? 'server' : 'worker')),
       DatabaseModule,
+      JobStoreModule,
     ];
     if (roles.http) imports.push(JobsModule, HealthModule);
     if (roles.worker) imports.push(WorkerModule);

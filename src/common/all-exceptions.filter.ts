@@ -1,25 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { MulterError } from 'multer';
 import { DomainError } from './errors';
 import type { ErrorResponseDto } from './error-response.dto';
 
-const MULTER_STATUS: Record<string, { status: number; message: (e: MulterError) => string }> = {
-  LIMIT_FILE_SIZE: { status: 413, message: (e) => `file '${e.field ?? ''}' is larger than the upload limit` },
-  LIMIT_FILE_COUNT: { status: 413, message: () => 'too many files in one request' },
-  LIMIT_PART_COUNT: { status: 413, message: () => 'too many parts in the multipart body' },
-  LIMIT_FIELD_COUNT: { status: 400, message: () => 'too many form fields' },
-  LIMIT_FIELD_VALUE: { status: 400, message: (e) => `form field '${e.field ?? ''}' is too long` },
-  LIMIT_UNEXPECTED_FILE: { status: 400, message: (e) => `unexpected file field '${e.field ?? ''}': send documents as 'files'` },
-};
-
 /** Postgres and socket error codes that mean "the database is not there right now". */
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '53300', '08000', '08001', '08003', '08006']);
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  '3D000', // database does not exist (dropped under us)
+  '57P01', // admin shutdown
+  '57P03', // cannot connect now (starting up)
+  '53300', // too many connections
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
 
 /**
- * The one exception filter: domain errors, Nest's HTTP errors (validation, throttling), multer's
- * errors and database outages become {statusCode, error, message}. Anything else is a 500 that
+ * The one exception filter: domain errors, Nest's HTTP errors (validation, throttling) and
+ * database outages become {statusCode, error, message}. Anything else is a 500 that
  * hides the cause from the client and logs it under an id it returns.
  */
 @Catch()
@@ -34,10 +38,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private toBody(exception: unknown): ErrorResponseDto {
     if (exception instanceof DomainError) return body(exception.status, exception.message);
-    if (exception instanceof MulterError) {
-      const mapped = MULTER_STATUS[exception.code];
-      return mapped ? body(mapped.status, mapped.message(exception)) : body(400, exception.message);
-    }
     if (exception instanceof HttpException) {
       const res = exception.getResponse();
       const message =

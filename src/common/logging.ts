@@ -24,6 +24,7 @@ export function loggerOptions(config: AppConfig, role: string): Params {
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
       serializers: {
         req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     },
   };

@@ -7,12 +7,11 @@ import {
   Param,
   Post,
   Query,
+  Req,
   Res,
-  UploadedFiles,
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
-import { FilesInterceptor } from '@nestjs/platform-express';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -29,15 +28,13 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
 import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSummary } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { JobsService, type UploadedDocument } from './jobs.service';
-
-/** Upper bound for multer; the configured limit is enforced by multer's `limits` and the service. */
-const MAX_FILES_FIELD = 1000;
+import { UploadInterceptor } from './upload.interceptor';
 
 @ApiTags('jobs')
 @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'the database is unreachable' })
@@ -48,7 +45,7 @@ export class JobsController {
   @Post('classify-documents-async')
   @HttpCode(202)
   @UseGuards(ThrottlerGuard)
-  @UseInterceptors(FilesInterceptor('files', MAX_FILES_FIELD))
+  @UseInterceptors(UploadInterceptor)
   @ApiOperation({
     operationId: 'classifyDocumentsAsync',
     summary: 'Upload documents; answers at once with a job id to poll',
@@ -62,12 +59,12 @@ export class JobsController {
   @ApiUnsupportedMediaTypeResponse({ type: ErrorResponseDto, description: 'a file is not PDF, PNG, JPEG, TIFF, WebP or text' })
   @ApiTooManyRequestsResponse({ type: ErrorResponseDto })
   async classifyDocumentsAsync(
-    @UploadedFiles() files: UploadedDocument[] | undefined,
+    @Req() req: Request,
     @Body() body: ClassifyDocumentsDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JobAcceptedDto> {
-    const job = await this.jobs.submit(files ?? [], {
+    const job = await this.jobs.submit((req.files as UploadedDocument[] | undefined) ?? [], {
       categories: body.categories,
       idempotencyKey: idempotencyKey?.slice(0, 200) || undefined,
     });

@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClassifierModule } from '../classifier/classifier.module';
-import { JobStoreModule } from '../jobs/job-store.module';
 import { OcrModule } from '../ocr/ocr.module';
 import { DocumentPipeline } from './document-pipeline';
 import { JobRunner } from './job-runner';
 import { WorkerService } from './worker.service';
 
 @Module({
-  imports: [ScheduleModule.forRoot(), JobStoreModule, OcrModule, ClassifierModule],
+  imports: [ScheduleModule.forRoot(), OcrModule, ClassifierModule],
   providers: [DocumentPipeline, JobRunner, WorkerService],
   exports: [WorkerService],
 })

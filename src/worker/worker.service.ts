@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
@@ -32,6 +33,11 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private draining = false;
   private claiming = false;
   private wakeAgain = false;
+  /**
+   * Created at boot, outside any request: jobs run in this async context, so a wake-up that
+   * comes from an upload (NOTIFY in-process) does not carry the request's log context.
+   */
+  private readonly context = new AsyncResource('doc-inbox-worker');
 
   constructor(
     private readonly store: JobStore,
@@ -64,7 +70,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     this.claiming = true;
-    void this.claimWhileFree().finally(() => {
+    void this.context.runInAsyncScope(() => this.claimWhileFree()).finally(() => {
       this.claiming = false;
       if (this.wakeAgain && !this.draining) {
         this.wakeAgain = false;

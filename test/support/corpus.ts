@@ -1,8 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
-/** ../shared/corpus beside the repository; absent on a fresh clone. */
-export const CORPUS_DIR = resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
+/**
+ * ../shared/corpus beside the repository (CORPUS_DIR overrides); absent on a fresh clone.
+ * Found by walking up, so compiled copies (dist-bench/) find it too.
+ */
+export const CORPUS_DIR = process.env.CORPUS_DIR ?? findCorpus() ?? resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
+
+function findCorpus(): string | undefined {
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const candidate = join(dir, 'shared', 'corpus');
+    if (existsSync(join(candidate, 'manifest.csv'))) return candidate;
+  }
+  return undefined;
+}
 export const hasCorpus = existsSync(join(CORPUS_DIR, 'manifest.csv'));
 
 export interface CorpusEntry {

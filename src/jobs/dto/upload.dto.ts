@@ -16,6 +16,7 @@ export class ClassifyDocumentsDto {
     items: { type: 'string', format: 'binary' },
     description: 'The documents: PDF, PNG, JPEG, TIFF, WebP or plain text (type is read from the bytes).',
   })
+  @IsOptional() // taken by multer before validation; declared here for the OpenAPI document
   files?: unknown;
 
   @ApiPropertyOptional({
