@@ -12,6 +12,8 @@ export const SUPPORTED_TYPES = [
 ] as const;
 export type SupportedType = (typeof SUPPORTED_TYPES)[number];
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 /** PDF readers accept a header anywhere in the first KiB (junk before it is common). */
 const PDF_HEADER_WINDOW = 1024;
 
@@ -22,6 +24,8 @@ const PDF_HEADER_WINDOW = 1024;
 export async function sniffContentType(filename: string, bytes: Buffer): Promise<SupportedType> {
   if (bytes.length === 0) throw new InvalidRequest(`file '${filename}' is empty`);
   if (bytes.subarray(0, PDF_HEADER_WINDOW).includes('%PDF-')) return 'application/pdf';
+  // A damaged PNG is still a PNG the client meant to send: let the pipeline say what is wrong.
+  if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'image/png';
   const sniffed = await fileTypeFromBuffer(bytes);
   if (sniffed) {
     if ((SUPPORTED_TYPES as readonly string[]).includes(sniffed.mime)) return sniffed.mime as SupportedType;

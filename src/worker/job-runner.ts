@@ -26,10 +26,14 @@ export class JobRunner {
         if (signal.aborted) return;
         const outcome = await this.pipeline.process(job, file, categories, signal);
         if (!outcome || signal.aborted) return;
+        const jobCompleted = await writer.write(outcome);
+        const fileLog = { ...log, position: file.position, status: outcome.status };
         if (outcome.status === 'failed') {
-          this.logger.warn({ ...log, position: file.position, error: outcome.error }, `File ${file.position} failed`);
+          this.logger.warn({ ...fileLog, error: outcome.error }, `File ${file.position} failed: ${outcome.error.code}`);
+        } else {
+          this.logger.log({ ...fileLog, documentType: outcome.result.document_type }, `File ${file.position} done`);
         }
-        if (await writer.write(outcome)) this.logger.log(log, 'Job completed');
+        if (jobCompleted) this.logger.log(log, 'Job completed');
       }
     } catch (err) {
       if (signal.aborted) return;
