@@ -38,23 +38,43 @@ function input(text: string): ClassificationInput {
 function printAccuracy(name: string, predictions: Prediction[]): void {
   console.log(`${name}: ${(accuracy(predictions) * 100).toFixed(1)}% of ${predictions.length} documents`);
   for (const [label, r] of perClass(predictions)) {
-    console.log(`  ${label.padEnd(17)} ${r.correct}/${r.total}${r.misses.length ? `   misses: ${r.misses.join('; ')}` : ''}`);
+    console.log(
+      `  ${label.padEnd(17)} ${r.correct}/${r.total}${r.misses.length ? `   misses: ${r.misses.join('; ')}` : ''}`,
+    );
   }
 }
 
 /** Images and scanned PDFs through the local OCR pipeline (eng+fra+deu+nld), pages joined as the worker does. */
 async function ocrTexts(): Promise<CorpusText[]> {
-  const engine = new TesseractOcrEngine({ languages: ['eng', 'fra', 'deu', 'nld'], workers: Math.min(4, availableParallelism()), orientationCheckBelow: 0.6 });
+  const engine = new TesseractOcrEngine({
+    languages: ['eng', 'fra', 'deu', 'nld'],
+    workers: Math.min(4, availableParallelism()),
+    orientationCheckBelow: 0.6,
+  });
   const extractor = buildExtractor(engine);
   const entries = corpusManifest().filter((e) => e.kind === 'image' || e.kind === 'scanned-pdf');
   const out: CorpusText[] = [];
   try {
     await Promise.all(
       entries.map(async (e) => {
-        const contentType = e.file.endsWith('.pdf') ? 'application/pdf' : e.file.endsWith('.png') ? 'image/png' : e.file.match(/\.tiff?$/) ? 'image/tiff' : 'image/jpeg';
+        const contentType = e.file.endsWith('.pdf')
+          ? 'application/pdf'
+          : e.file.endsWith('.png')
+            ? 'image/png'
+            : e.file.match(/\.tiff?$/)
+              ? 'image/tiff'
+              : 'image/jpeg';
         try {
-          const r = await extractor.extract({ bytes: new Uint8Array(readFileSync(e.path)), contentType, filename: e.file, signal: AbortSignal.timeout(300_000) });
-          const text = r.pages.length <= 1 ? (r.pages[0]?.text ?? '') : r.pages.map((p) => `--- page ${p.number} ---\n${p.text}`).join('\n\n');
+          const r = await extractor.extract({
+            bytes: new Uint8Array(readFileSync(e.path)),
+            contentType,
+            filename: e.file,
+            signal: AbortSignal.timeout(300_000),
+          });
+          const text =
+            r.pages.length <= 1
+              ? (r.pages[0]?.text ?? '')
+              : r.pages.map((p) => `--- page ${p.number} ---\n${p.text}`).join('\n\n');
           out.push({ file: e.file, label: e.label, group: corpusGroup(e.file), text });
         } catch (err) {
           if (!(err instanceof DocumentError)) throw err;
@@ -83,7 +103,9 @@ async function benchAccuracy(): Promise<CorpusText[]> {
   }
   const start = performance.now();
   const scanned = await ocrTexts();
-  console.log(`OCR of ${scanned.length} images and scanned PDFs took ${((performance.now() - start) / 1000).toFixed(0)} s`);
+  console.log(
+    `OCR of ${scanned.length} images and scanned PDFs took ${((performance.now() - start) / 1000).toFixed(0)} s`,
+  );
   printAccuracy('local, taxonomy only, OCR text', await predictZeroShot(scanned, categories));
   const all = [...pdfs, ...scanned];
   printAccuracy('local, taxonomy only, all labelled documents', await predictZeroShot(all, categories));
@@ -95,7 +117,11 @@ async function benchLocalSpeed(texts: string[]): Promise<void> {
   const docs =
     texts.length > 0
       ? texts
-      : ['INVOICE Invoice number 1 Amount due 10.00 VAT', 'Dear Sir, yours sincerely', 'Account statement opening balance closing balance'];
+      : [
+          'INVOICE Invoice number 1 Amount due 10.00 VAT',
+          'Dear Sir, yours sincerely',
+          'Account statement opening balance closing balance',
+        ];
   const classifier = new LocalClassifier(null);
   await classifier.classify(input(docs[0])); // trains the model once
   const rounds = Math.max(1, Math.ceil(2000 / docs.length));
@@ -108,7 +134,12 @@ async function benchLocalSpeed(texts: string[]): Promise<void> {
     `local classify: ${(n / seconds).toFixed(0)} docs/s over ${n} classifications ` +
       `(${docs.length} corpus texts, mean ${(chars / docs.length / 1000).toFixed(1)} kchars)`,
   );
-  const short = input(docs.map((d) => d.slice(0, 2000)).join(' ').slice(0, 2000));
+  const short = input(
+    docs
+      .map((d) => d.slice(0, 2000))
+      .join(' ')
+      .slice(0, 2000),
+  );
   const shortStart = performance.now();
   for (let i = 0; i < 5000; i++) await classifier.classify(short);
   console.log(`local classify, 2 kchar text: ${(5000 / ((performance.now() - shortStart) / 1000)).toFixed(0)} docs/s`);
@@ -116,12 +147,21 @@ async function benchLocalSpeed(texts: string[]): Promise<void> {
 
 async function benchOpenAIOverhead(): Promise<void> {
   const server = await FakeOpenAIServer.start();
-  server.defaultReply = { status: 200, body: completion(JSON.stringify({ label: 'invoice', confidence: 0.9, reasons: ['title'] })) };
+  server.defaultReply = {
+    status: 200,
+    body: completion(JSON.stringify({ label: 'invoice', confidence: 0.9, reasons: ['title'] })),
+  };
   try {
     const text = 'INVOICE Invoice number INV-1 Amount due 120.00 '.repeat(200);
     for (const concurrency of [1, 8]) {
       const client = new OpenAI({ apiKey: 'sk-bench', baseURL: server.baseURL, timeout: 10_000, maxRetries: 0 });
-      const classifier = new OpenAIClassifier(client, { model: 'gpt-4o', maxInputTokens: 6000, concurrency, fewShotExamples: 0, maxCompletionTokens: 400 });
+      const classifier = new OpenAIClassifier(client, {
+        model: 'gpt-4o',
+        maxInputTokens: 6000,
+        concurrency,
+        fewShotExamples: 0,
+        maxCompletionTokens: 400,
+      });
       await classifier.classify(input(text));
       const calls = 400;
       const samples: number[] = [];
@@ -138,7 +178,9 @@ async function benchOpenAIOverhead(): Promise<void> {
       );
       const s = summary(samples);
       const perSecond = calls / ((performance.now() - start) / 1000);
-      console.log(`openai adapter overhead, ${concurrency} in flight: p50 ${ms(s.p50)}, p99 ${ms(s.p99)} per call, ${perSecond.toFixed(0)} calls/s (loopback, ~10 kchar prompt)`);
+      console.log(
+        `openai adapter overhead, ${concurrency} in flight: p50 ${ms(s.p50)}, p99 ${ms(s.p99)} per call, ${perSecond.toFixed(0)} calls/s (loopback, ~10 kchar prompt)`,
+      );
     }
   } finally {
     await server.close();

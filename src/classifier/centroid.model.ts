@@ -145,7 +145,11 @@ export class CentroidModel {
         : merge(termCounts(tokens.slice(0, KEYWORD_HEAD_STEMS)), termCounts(tokens.slice(-KEYWORD_TAIL_STEMS)));
     const vector = weigh(counts, this.idf);
     const neighbours = this.nearestByLabel(vector);
-    const show = (term: string) => term.split(' ').map((s) => surface.get(s) ?? s).join(' ');
+    const show = (term: string) =>
+      term
+        .split(' ')
+        .map((s) => surface.get(s) ?? s)
+        .join(' ');
 
     const scores = this.labels.map((label): ClassScore => {
       const centroid = this.centroids.get(label)!;

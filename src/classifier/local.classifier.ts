@@ -64,7 +64,10 @@ export class LocalClassifier extends Classifier {
   }
 
   private decide(scores: ClassScore[], categories: readonly Category[]): Classification {
-    const probabilities = softmax(scores.map((s) => s.score), this.settings.temperature);
+    const probabilities = softmax(
+      scores.map((s) => s.score),
+      this.settings.temperature,
+    );
     const [best] = scores;
     const p = probabilities[0];
     const name = (id: string) => categories.find((c) => c.id === id)?.label ?? id;
@@ -87,10 +90,7 @@ export class LocalClassifier extends Classifier {
       ...base,
       label: best.label,
       confidence: round(p),
-      reasons: [
-        ...evidence,
-        ...(runnerUp ? [`runner-up: ${name(runnerUp.label)} (${round(probabilities[1])})`] : []),
-      ],
+      reasons: [...evidence, ...(runnerUp ? [`runner-up: ${name(runnerUp.label)} (${round(probabilities[1])})`] : [])],
     };
   }
 }
@@ -99,7 +99,8 @@ function evidenceFor(s: ClassScore): string[] {
   const out: string[] = [];
   if (s.keywords.length > 0) out.push(`keywords: ${s.keywords.slice(0, 8).join(', ')}`);
   if (s.terms.length > 0) out.push(`characteristic words: ${s.terms.join(', ')}`);
-  if (s.neighbour >= 0.5) out.push(`resembles a corrected document labelled ${s.label} (similarity ${round(s.neighbour)})`);
+  if (s.neighbour >= 0.5)
+    out.push(`resembles a corrected document labelled ${s.label} (similarity ${round(s.neighbour)})`);
   return out;
 }
 

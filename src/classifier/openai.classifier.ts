@@ -88,7 +88,10 @@ export class OpenAIClassifier extends Classifier {
       }
       problem = choice?.finish_reason === 'length' ? 'the answer was cut off (max tokens)' : parsed.problem;
     }
-    throw new DocumentError('classifier_invalid_answer', `the model answered twice without a valid classification: ${problem}`);
+    throw new DocumentError(
+      'classifier_invalid_answer',
+      `the model answered twice without a valid classification: ${problem}`,
+    );
   }
 
   private async messages(input: ClassificationInput): Promise<ChatMessage[]> {
@@ -146,10 +149,18 @@ export class OpenAIClassifier extends Classifier {
     if (e instanceof OpenAI.APIUserAbortError) return signal.reason ?? e;
     const retries = `after ${this.client.maxRetries} retries`;
     if (e instanceof OpenAI.APIConnectionTimeoutError) {
-      return new DocumentError('provider_unavailable', `OpenAI did not answer within ${this.client.timeout} ms (${retries})`, true);
+      return new DocumentError(
+        'provider_unavailable',
+        `OpenAI did not answer within ${this.client.timeout} ms (${retries})`,
+        true,
+      );
     }
     if (e instanceof OpenAI.APIConnectionError) {
-      return new DocumentError('provider_unavailable', `could not reach OpenAI (${retries}): ${this.scrub(e.message)}`, true);
+      return new DocumentError(
+        'provider_unavailable',
+        `could not reach OpenAI (${retries}): ${this.scrub(e.message)}`,
+        true,
+      );
     }
     if (!(e instanceof OpenAI.APIError)) return e;
     const detail = `${e.status ?? '?'}${e.code ? ` ${e.code}` : ''}`;
@@ -172,7 +183,11 @@ export class OpenAIClassifier extends Classifier {
     }
     if (e instanceof OpenAI.AuthenticationError || e instanceof OpenAI.PermissionDeniedError) {
       // The provider's message quotes part of the key: leave it out. Retryable: not the document's fault.
-      return new DocumentError('provider_auth_failed', `OpenAI refused the API key (${detail}); check OPENAI_API_KEY`, true);
+      return new DocumentError(
+        'provider_auth_failed',
+        `OpenAI refused the API key (${detail}); check OPENAI_API_KEY`,
+        true,
+      );
     }
     return new DocumentError('provider_rejected', `OpenAI rejected the request (${detail}): ${this.scrub(e.message)}`);
   }

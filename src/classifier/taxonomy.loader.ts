@@ -19,20 +19,34 @@ import { OTHER, Taxonomy, type Category } from './taxonomy';
 /** One entry of a categories file, as validated at boot. */
 class CategoryDefinition implements Category {
   @IsString()
-  @Matches(/^[a-z][a-z0-9_]{0,62}$/, { message: 'id must be lower-case letters, digits and _, starting with a letter (max 63)' })
+  @Matches(/^[a-z][a-z0-9_]{0,62}$/, {
+    message: 'id must be lower-case letters, digits and _, starting with a letter (max 63)',
+  })
   @NotEquals(OTHER, { message: `id '${OTHER}' is reserved: it is the answer when no category fits` })
   id!: string;
 
-  @IsString() @MinLength(1) @MaxLength(100)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
   label!: string;
 
-  @IsString() @MinLength(10, { message: 'description must say what the document type is (at least 10 characters)' }) @MaxLength(2000)
+  @IsString()
+  @MinLength(10, { message: 'description must say what the document type is (at least 10 characters)' })
+  @MaxLength(2000)
   description!: string;
 
-  @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @MinLength(1, { each: true }) @MaxLength(100, { each: true })
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(100, { each: true })
   keywords: string[] = [];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(5000, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(5000, { each: true })
   examples?: string[];
 }
 
@@ -62,7 +76,8 @@ export function loadTaxonomy(file?: string): Taxonomy {
 /** Validates parsed file content; `source` names the file in errors. */
 export function parseCategories(raw: unknown, source: string): Category[] {
   const list = Array.isArray(raw) ? raw : isRecord(raw) && Array.isArray(raw.categories) ? raw.categories : null;
-  if (!list) throw new TaxonomyFileError(source, ['expected a list of categories, or an object with a "categories" list']);
+  if (!list)
+    throw new TaxonomyFileError(source, ['expected a list of categories, or an object with a "categories" list']);
   if (list.length === 0) throw new TaxonomyFileError(source, ['the categories list is empty']);
   const problems: string[] = [];
   const seen = new Set<string>();

@@ -48,9 +48,23 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
       const jobId = await seedJob(db.sql, 'some text');
       const empty = await store.revision();
 
-      const first = await store.record({ jobId, position: 0, filename: 'a.pdf', label: 'invoice', predictedLabel: 'other', text: 'some text' });
+      const first = await store.record({
+        jobId,
+        position: 0,
+        filename: 'a.pdf',
+        label: 'invoice',
+        predictedLabel: 'other',
+        text: 'some text',
+      });
       const afterFirst = await store.revision();
-      const second = await store.record({ jobId, position: 0, filename: 'a.pdf', label: 'receipt', predictedLabel: 'other', text: 'some text' });
+      const second = await store.record({
+        jobId,
+        position: 0,
+        filename: 'a.pdf',
+        label: 'receipt',
+        predictedLabel: 'other',
+        text: 'some text',
+      });
 
       expect(afterFirst).not.toBe(empty);
       expect(await store.revision()).not.toBe(afterFirst);
@@ -67,7 +81,14 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
     it('keeps the correction as training data when its job is deleted', async () => {
       const store = new SqlCorrectionStore(db.sql);
       const jobId = await seedJob(db.sql, 'kept text');
-      await store.record({ jobId, position: 0, filename: 'k.pdf', label: 'letter', predictedLabel: null, text: 'kept text' });
+      await store.record({
+        jobId,
+        position: 0,
+        filename: 'k.pdf',
+        label: 'letter',
+        predictedLabel: null,
+        text: 'kept text',
+      });
 
       await db.sql.query('delete from inbox_jobs where id = $1', [jobId]);
 
@@ -96,7 +117,10 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
       const moduleRef = await Test.createTestingModule({ imports: [TestGlobals, ClassifierModule] })
         // Production polls the store every 5 s; the test wants the next document to see the label.
         .overrideProvider(TrainingExamples)
-        .useFactory({ factory: (store: CorrectionStore) => new TrainingExamples(store, { refreshMs: 0, limit: 100 }), inject: [CorrectionStore] })
+        .useFactory({
+          factory: (store: CorrectionStore) => new TrainingExamples(store, { refreshMs: 0, limit: 100 }),
+          inject: [CorrectionStore],
+        })
         .compile();
       app = moduleRef.createNestApplication();
       app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
@@ -109,14 +133,22 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
     it('lists the categories', async () => {
       const res = await request(app.getHttpServer()).get('/categories').expect(200);
       expect(res.body.fallback).toBe('other');
-      expect(res.body.categories.map((c: { id: string }) => c.id)).toEqual(app.get(Taxonomy).categories.map((c) => c.id));
+      expect(res.body.categories.map((c: { id: string }) => c.id)).toEqual(
+        app.get(Taxonomy).categories.map((c) => c.id),
+      );
     });
 
     it('records a label that changes a later prediction of a similar document', async () => {
       const classifier = app.get(Classifier);
       const categories = app.get(Taxonomy).select(null);
       const classify = (text: string) =>
-        classifier.classify({ text, pageCount: 1, filename: 'ts.pdf', categories, signal: new AbortController().signal });
+        classifier.classify({
+          text,
+          pageCount: 1,
+          filename: 'ts.pdf',
+          categories,
+          signal: new AbortController().signal,
+        });
       const jobId = await seedJob(db.sql, TIMESHEET(44));
       const before = await classify(TIMESHEET(46));
 
@@ -125,7 +157,13 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
         .send({ label: 'payslip' })
         .expect(200);
 
-      expect(res.body).toMatchObject({ job_id: jobId, position: 0, filename: 'timesheet.pdf', label: 'payslip', predicted_label: 'other' });
+      expect(res.body).toMatchObject({
+        job_id: jobId,
+        position: 0,
+        filename: 'timesheet.pdf',
+        label: 'payslip',
+        predicted_label: 'other',
+      });
       expect(before.label).not.toBe('payslip');
       await expect(classify(TIMESHEET(46))).resolves.toMatchObject({ label: 'payslip', classifier: 'local' });
     });
@@ -150,7 +188,10 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
 
     it('answers 409 for a document without text yet', async () => {
       const jobId = await seedJob(db.sql, 'text');
-      const res = await request(app.getHttpServer()).post(`/job/${jobId}/documents/1/label`).send({ label: 'invoice' }).expect(409);
+      const res = await request(app.getHttpServer())
+        .post(`/job/${jobId}/documents/1/label`)
+        .send({ label: 'invoice' })
+        .expect(409);
       expect(res.body.message).toContain('has no text yet (status pending)');
     });
 

@@ -18,7 +18,10 @@ const SETTINGS: OpenAIClassifierSettings = {
   maxCompletionTokens: 400,
 };
 
-function input(text = 'INVOICE No. 42\nAmount due: 120.00 EUR\nDue date: 1 Dec 2026', signal = new AbortController().signal): ClassificationInput {
+function input(
+  text = 'INVOICE No. 42\nAmount due: 120.00 EUR\nDue date: 1 Dec 2026',
+  signal = new AbortController().signal,
+): ClassificationInput {
   return { text, pageCount: 1, filename: 'inv-42.pdf', categories: CATEGORIES, signal };
 }
 
@@ -63,7 +66,14 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
   });
   beforeEach(() => server.reset());
 
-  function classifier(options: { timeout?: number; maxRetries?: number; examples?: TrainingExamples; settings?: Partial<OpenAIClassifierSettings> } = {}) {
+  function classifier(
+    options: {
+      timeout?: number;
+      maxRetries?: number;
+      examples?: TrainingExamples;
+      settings?: Partial<OpenAIClassifierSettings>;
+    } = {},
+  ) {
     const client = new OpenAI({
       apiKey: API_KEY,
       baseURL: server.baseURL,
@@ -93,7 +103,10 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
     expect(req.body.model).toBe('gpt-4o');
     expect(req.body.response_format?.type).toBe('json_schema');
     expect(req.body.response_format?.json_schema?.strict).toBe(true);
-    expect(req.body.response_format?.json_schema?.schema.properties.label.enum).toEqual([...CATEGORIES.map((c) => c.id), 'other']);
+    expect(req.body.response_format?.json_schema?.schema.properties.label.enum).toEqual([
+      ...CATEGORIES.map((c) => c.id),
+      'other',
+    ]);
     const system = req.body.messages[0];
     expect(system.role).toBe('system');
     for (const c of CATEGORIES) expect(system.content).toContain(`- ${c.id} (${c.label}): ${c.description}`);
@@ -109,13 +122,21 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
     await classifier().classify({ ...input(), categories });
 
     const [req] = server.requests;
-    expect(req.body.response_format?.json_schema?.schema.properties.label.enum).toEqual(['invoice', 'receipt', 'other']);
+    expect(req.body.response_format?.json_schema?.schema.properties.label.enum).toEqual([
+      'invoice',
+      'receipt',
+      'other',
+    ]);
     expect(req.body.messages[0].content).not.toContain('bank_statement');
   });
 
   it('waits out a 429 with Retry-After and then succeeds (the SDK retries)', async () => {
     server.reply(
-      { status: 429, headers: { 'retry-after': '0' }, body: apiError('Rate limit reached', 'requests', 'rate_limit_exceeded') },
+      {
+        status: 429,
+        headers: { 'retry-after': '0' },
+        body: apiError('Rate limit reached', 'requests', 'rate_limit_exceeded'),
+      },
       { status: 200, body: completion(answer('invoice')) },
     );
 
@@ -135,7 +156,11 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
   });
 
   it('fails the document as retryable provider_unavailable when 5xx persists', async () => {
-    server.defaultReply = { status: 503, headers: { 'retry-after': '0' }, body: apiError('overloaded', 'server_error', null) };
+    server.defaultReply = {
+      status: 503,
+      headers: { 'retry-after': '0' },
+      body: apiError('overloaded', 'server_error', null),
+    };
     try {
       const e = await rejection(classifier({ maxRetries: 2 }).classify(input()));
       expect(e.code).toBe('provider_unavailable');
@@ -172,7 +197,10 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
   });
 
   it('fails with classifier_invalid_answer after two malformed answers', async () => {
-    server.reply({ status: 200, body: completion('not json at all') }, { status: 200, body: completion('still not json') });
+    server.reply(
+      { status: 200, body: completion('not json at all') },
+      { status: 200, body: completion('still not json') },
+    );
     const e = await rejection(classifier().classify(input()));
     expect(e.code).toBe('classifier_invalid_answer');
     expect(e.retryable).toBe(false);
@@ -181,14 +209,20 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
   });
 
   it('refuses a label outside the taxonomy (validated on our side too)', async () => {
-    server.reply({ status: 200, body: completion(answer('shopping_list')) }, { status: 200, body: completion(answer('shopping_list')) });
+    server.reply(
+      { status: 200, body: completion(answer('shopping_list')) },
+      { status: 200, body: completion(answer('shopping_list')) },
+    );
     const e = await rejection(classifier().classify(input()));
     expect(e.code).toBe('classifier_invalid_answer');
     expect(e.message).toContain('"shopping_list" is not one of the allowed document types');
   });
 
   it('rejects a confidence outside 0..1', async () => {
-    server.reply({ status: 200, body: completion(answer('invoice', 7)) }, { status: 200, body: completion(answer('invoice', 0.7)) });
+    server.reply(
+      { status: 200, body: completion(answer('invoice', 7)) },
+      { status: 200, body: completion(answer('invoice', 0.7)) },
+    );
     await expect(classifier().classify(input())).resolves.toMatchObject({ label: 'invoice', confidence: 0.7 });
   });
 
@@ -229,7 +263,10 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
 
   it('cuts a long text to the token budget, keeping its beginning and end', async () => {
     server.reply({ status: 200, body: completion(answer('scientific_paper')) });
-    const pages = Array.from({ length: 30 }, (_, i) => `Page ${i + 1} START ${'lorem ipsum dolor '.repeat(300)} END${i + 1}`);
+    const pages = Array.from(
+      { length: 30 },
+      (_, i) => `Page ${i + 1} START ${'lorem ipsum dolor '.repeat(300)} END${i + 1}`,
+    );
 
     await classifier({ settings: { maxInputTokens: 3000 } }).classify({ ...input(pages.join('\f')), pageCount: 30 });
 

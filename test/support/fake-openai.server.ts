@@ -35,7 +35,10 @@ export class FakeOpenAIServer {
   private inFlight = 0;
   private readonly queue: Reply[] = [];
   private readonly hanging: ServerResponse[] = [];
-  defaultReply: Reply = { status: 200, body: completion(JSON.stringify({ label: 'other', confidence: 0.5, reasons: [] })) };
+  defaultReply: Reply = {
+    status: 200,
+    body: completion(JSON.stringify({ label: 'other', confidence: 0.5, reasons: [] })),
+  };
 
   private constructor(private readonly server: Server) {}
 
@@ -75,7 +78,9 @@ export class FakeOpenAIServer {
 
   private handle(method: string, path: string, headers: IncomingHttpHeaders, raw: Buffer, res: ServerResponse): void {
     if (method !== 'POST' || path !== '/v1/chat/completions') {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(apiError('not found', 'invalid_request_error', null)));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify(apiError('not found', 'invalid_request_error', null)));
       return;
     }
     this.requests.push({ method, path, headers, body: JSON.parse(raw.toString('utf8')) as ChatCompletionRequestBody });
@@ -88,7 +93,9 @@ export class FakeOpenAIServer {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     const send = () => {
       this.inFlight--;
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.body));
+      res
+        .writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+        .end(JSON.stringify(reply.body));
     };
     if (reply.delayMs) setTimeout(send, reply.delayMs);
     else send();
@@ -115,7 +122,11 @@ export function completion(
         finish_reason: options.finishReason ?? 'stop',
       },
     ],
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
   };
 }
 

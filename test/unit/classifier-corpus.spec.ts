@@ -24,7 +24,8 @@ describeWithCorpus('LocalClassifier on the corpus text PDFs', () => {
 
   function report(name: string, predictions: Awaited<ReturnType<typeof predictZeroShot>>): void {
     const lines = [...perClass(predictions)].map(
-      ([label, r]) => `  ${label.padEnd(17)} ${r.correct}/${r.total}${r.misses.length ? `  misses: ${r.misses.join('; ')}` : ''}`,
+      ([label, r]) =>
+        `  ${label.padEnd(17)} ${r.correct}/${r.total}${r.misses.length ? `  misses: ${r.misses.join('; ')}` : ''}`,
     );
     console.info(`${name}: ${(accuracy(predictions) * 100).toFixed(1)}% of ${predictions.length}\n${lines.join('\n')}`);
   }

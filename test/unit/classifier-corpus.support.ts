@@ -70,7 +70,10 @@ export interface Prediction {
 }
 
 /** Taxonomy only: how the classifier does on a fresh install with no corrections. */
-export async function predictZeroShot(docs: readonly CorpusText[], categories: readonly Category[]): Promise<Prediction[]> {
+export async function predictZeroShot(
+  docs: readonly CorpusText[],
+  categories: readonly Category[],
+): Promise<Prediction[]> {
   const classifier = new LocalClassifier(null);
   const out: Prediction[] = [];
   for (const doc of docs) out.push({ doc, result: await classifier.classify(input(doc, categories)) });
@@ -81,14 +84,28 @@ export async function predictZeroShot(docs: readonly CorpusText[], categories: r
  * Leave-one-group-out: every other group's documents act as recorded corrections, the held-out
  * group is classified. Measures what corrections add without testing on training data.
  */
-export async function predictLeaveOneGroupOut(docs: readonly CorpusText[], categories: readonly Category[]): Promise<Prediction[]> {
+export async function predictLeaveOneGroupOut(
+  docs: readonly CorpusText[],
+  categories: readonly Category[],
+): Promise<Prediction[]> {
   const out: Prediction[] = [];
   const at = new Date(0);
   for (const group of new Set(docs.map((d) => d.group))) {
     const rows: Correction[] = docs
       .filter((d) => d.group !== group)
-      .map((d, i) => ({ jobId: `train-${i}`, position: 0, filename: d.file, label: d.label, predictedLabel: null, text: d.text, createdAt: at, updatedAt: at }));
-    const classifier = new LocalClassifier(new TrainingExamples(new ListCorrections(rows), { refreshMs: 60_000, limit: 10_000 }));
+      .map((d, i) => ({
+        jobId: `train-${i}`,
+        position: 0,
+        filename: d.file,
+        label: d.label,
+        predictedLabel: null,
+        text: d.text,
+        createdAt: at,
+        updatedAt: at,
+      }));
+    const classifier = new LocalClassifier(
+      new TrainingExamples(new ListCorrections(rows), { refreshMs: 60_000, limit: 10_000 }),
+    );
     for (const doc of docs.filter((d) => d.group === group)) {
       out.push({ doc, result: await classifier.classify(input(doc, categories)) });
     }
@@ -101,7 +118,9 @@ export function accuracy(predictions: readonly Prediction[]): number {
 }
 
 /** Per class: correct / total, and the misses. */
-export function perClass(predictions: readonly Prediction[]): Map<string, { correct: number; total: number; misses: string[] }> {
+export function perClass(
+  predictions: readonly Prediction[],
+): Map<string, { correct: number; total: number; misses: string[] }> {
   const table = new Map<string, { correct: number; total: number; misses: string[] }>();
   for (const p of predictions) {
     const row = table.get(p.doc.label) ?? { correct: 0, total: 0, misses: [] };
@@ -114,5 +133,11 @@ export function perClass(predictions: readonly Prediction[]): Map<string, { corr
 }
 
 function input(doc: CorpusText, categories: readonly Category[]) {
-  return { text: doc.text, pageCount: 1, filename: doc.file.split('/').pop()!, categories, signal: new AbortController().signal };
+  return {
+    text: doc.text,
+    pageCount: 1,
+    filename: doc.file.split('/').pop()!,
+    categories,
+    signal: new AbortController().signal,
+  };
 }

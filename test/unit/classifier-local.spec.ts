@@ -96,7 +96,9 @@ describe('LocalClassifier', () => {
   it('throws the abort reason when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('cancelled'));
-    await expect(classifier.classify({ ...input(TEXTS.invoice), signal: controller.signal })).rejects.toThrow('cancelled');
+    await expect(classifier.classify({ ...input(TEXTS.invoice), signal: controller.signal })).rejects.toThrow(
+      'cancelled',
+    );
   });
 
   it('learns from corrections: a recurring template is labelled as corrected', async () => {
@@ -108,7 +110,14 @@ describe('LocalClassifier', () => {
       `Project code CX-77 approved by line manager, overtime hours 2, billable hours 39.5`;
 
     const before = await learning.classify(input(timesheet(44)));
-    await store.record({ jobId: 'j1', position: 0, filename: 'ts-44.pdf', label: 'payslip', predictedLabel: before.label, text: timesheet(44) });
+    await store.record({
+      jobId: 'j1',
+      position: 0,
+      filename: 'ts-44.pdf',
+      label: 'payslip',
+      predictedLabel: before.label,
+      text: timesheet(44),
+    });
     const after = await learning.classify(input(timesheet(45)));
 
     expect(before.label).not.toBe('payslip');
@@ -120,7 +129,14 @@ describe('LocalClassifier', () => {
     const store = new MemoryCorrections();
     const learning = new LocalClassifier(new TrainingExamples(store, { refreshMs: 0, limit: 100 }));
     const menu = 'Lunch menu of the week: soup of the day, grilled fish with vegetables, apple pie, coffee included';
-    await store.record({ jobId: 'j1', position: 1, filename: 'menu.pdf', label: 'other', predictedLabel: 'receipt', text: menu });
+    await store.record({
+      jobId: 'j1',
+      position: 1,
+      filename: 'menu.pdf',
+      label: 'other',
+      predictedLabel: 'receipt',
+      text: menu,
+    });
     await expect(learning.classify(input(menu.replace('fish', 'chicken')))).resolves.toMatchObject({ label: 'other' });
   });
 });

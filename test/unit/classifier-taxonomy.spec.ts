@@ -15,7 +15,16 @@ describe('taxonomy loader', () => {
   it('uses the built-in business inbox taxonomy without a file, covering the corpus classes', () => {
     const taxonomy = loadTaxonomy(undefined);
     const ids = taxonomy.categories.map((c) => c.id);
-    for (const id of ['invoice', 'receipt', 'bank_statement', 'form', 'letter', 'resume', 'id_document', 'scientific_paper']) {
+    for (const id of [
+      'invoice',
+      'receipt',
+      'bank_statement',
+      'form',
+      'letter',
+      'resume',
+      'id_document',
+      'scientific_paper',
+    ]) {
       expect(ids).toContain(id);
     }
     expect(taxonomy.unknown(['invoice', 'banana'])).toEqual(['banana']);
@@ -45,8 +54,13 @@ describe('taxonomy loader', () => {
   });
 
   it('reads a JSON list', () => {
-    const path = file('cats.json', JSON.stringify([{ id: 'memo', label: 'Memo', description: 'An internal note.', keywords: ['memo'] }]));
-    expect(loadTaxonomy(path).categories).toEqual([{ id: 'memo', label: 'Memo', description: 'An internal note.', keywords: ['memo'] }]);
+    const path = file(
+      'cats.json',
+      JSON.stringify([{ id: 'memo', label: 'Memo', description: 'An internal note.', keywords: ['memo'] }]),
+    );
+    expect(loadTaxonomy(path).categories).toEqual([
+      { id: 'memo', label: 'Memo', description: 'An internal note.', keywords: ['memo'] },
+    ]);
   });
 
   it('refuses a bad file with every problem, naming the file and the entry', () => {
@@ -91,7 +105,9 @@ describe('taxonomy loader', () => {
 
   it('names the file when it is missing or not YAML', () => {
     expect(() => loadTaxonomy(join(dir, 'missing.yaml'))).toThrow(/Invalid categories file .*missing\.yaml:.*ENOENT/s);
-    expect(() => loadTaxonomy(file('broken.yaml', 'categories: [unclosed'))).toThrow(/Invalid categories file .*broken\.yaml/);
+    expect(() => loadTaxonomy(file('broken.yaml', 'categories: [unclosed'))).toThrow(
+      /Invalid categories file .*broken\.yaml/,
+    );
     expect(() => loadTaxonomy(file('empty.yaml', 'categories: []'))).toThrow(/the categories list is empty/);
   });
 });
