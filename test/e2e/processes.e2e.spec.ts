@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PgSqlClient } from '../../src/database/pg-sql.client';
+import { SqlJobStore } from '../../src/jobs/sql-job.store';
+import { createPostgresDatabase, TEST_DATABASE_URL } from '../support/databases';
+import { textImagePng } from '../support/ocr-fixtures';
+import { startTestApp, waitForJob, type TestApp } from '../support/test-app';
+
+const ROOT = join(__dirname, '..', '..');
+const WORKER = join(ROOT, 'dist', 'worker.js');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface WorkerProcess {
+  proc: ChildProcess;
+  lines: Array<{ msg: string; jobId?: string; position?: number; status?: string }>;
+  /** Exit code, or the signal's name: Nest re-raises SIGTERM after its shutdown hooks ran. */
+  exited: Promise<number | string | null>;
+}
+
+/** A real `node dist/worker.js` process on the test database, its JSON log lines collected. */
+function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): WorkerProcess {
+  const proc = spawn(process.execPath, [WORKER], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: databaseUrl,
+      JOB_LEASE_SECONDS: '5',
+      WORKER_POLL_INTERVAL_SECONDS: '0.5',
+      WORKER_CONCURRENCY: '1',
+      OCR_WORKERS: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: WorkerProcess['lines'] = [];
+  let buffered = '';
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const part of parts) {
+      try {
+        lines.push(JSON.parse(part));
+      } catch {
+        /* tesseract prints plain text too */
+      }
+    }
+  });
+  proc.stderr!.resume();
+  const exited = new Promise<number | string | null>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
+  return { proc, lines, exited };
+}
+
+const filesDone = (w: WorkerProcess, jobId: string) =>
+  w.lines.filter((l) => l.jobId === jobId && /^File \d+ (done|failed)/.test(l.msg)).map((l) => l.position!);
+
+const describePostgres = TEST_DATABASE_URL ? describe : describe.skip;
+if (!TEST_DATABASE_URL) console.warn('[postgres] TEST_DATABASE_URL is not set: worker process tests skipped');
+
+describePostgres('worker processes on PostgreSQL', () => {
+  let db: { url: string; drop(): Promise<void> };
+  let server: TestApp;
+  let sql: PgSqlClient;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run npm run build (npm test does)`);
+    db = await createPostgresDatabase();
+    // The HTTP server alone, in this process; the workers are separate processes.
+    server = await startTestApp({ env: { DATABASE_URL: db.url }, roles: { http: true, worker: false } });
+    sql = new PgSqlClient({ connectionString: db.url, max: 2 });
+  });
+  afterAll(async () => {
+    for (const w of workers) w.proc.kill('SIGKILL');
+    await sql?.close();
+    await server?.close();
+    await db?.drop();
+  });
+
+  async function uploadScans(count: number): Promise<string> {
+    let req = server.http.post('/classify-documents-async');
+    for (let i = 0; i < count; i++) {
+      const png = textImagePng([`RECEIPT ${i + 1}`, 'CASH PAID 12.50', 'THANK YOU FOR SHOPPING']);
+      req = req.attach('files', Buffer.from(png), `scan-${i}.png`);
+    }
+    return (await req.expect(202)).body.job_id as string;
+  }
+
+  it('finishes a job whose worker was killed with SIGKILL mid-job, with no file done twice', async () => {
+    const jobId = await uploadScans(4);
+    const first = spawnWorker(db.url);
+    workers.push(first);
+    const store = new SqlJobStore(sql);
+    for (let i = 0; i < 600 && (await store.getJob(jobId))!.processedFiles < 1; i++) await sleep(100);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const midway = (await store.getJob(jobId))!;
+    expect(midway.status).toBe('processing');
+    expect(midway.processedFiles).toBeGreaterThanOrEqual(1);
+    expect(midway.processedFiles).toBeLessThan(4);
+
+    const second = spawnWorker(db.url);
+    workers.push(second);
+    const job = await waitForJob(server, jobId, 120_000);
+    expect(job.status).toBe('completed');
+    expect(job.attempts).toBe(2);
+    expect(job.result.documents.map((d) => d.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(job.result.documents.every((d) => d.text_sources[0] === 'tesseract')).toBe(true);
+
+    // Each file was finished by exactly one worker: the second resumed where the first stopped.
+    const byFirst = filesDone(first, jobId);
+    const bySecond = filesDone(second, jobId);
+    expect(byFirst.length).toBe(midway.processedFiles);
+    expect([...byFirst, ...bySecond].sort()).toEqual([0, 1, 2, 3]);
+    expect(bySecond.some((p) => byFirst.includes(p))).toBe(false);
+    second.proc.kill('SIGTERM');
+    expect(await second.exited).toBe('SIGTERM');
+  }, 180_000);
+
+  it('on SIGTERM hands an unfinished job back at once, without spending an attempt', async () => {
+    const jobId = await uploadScans(6);
+    const w = spawnWorker(db.url, { WORKER_SHUTDOWN_GRACE_SECONDS: '1' });
+    workers.push(w);
+    const store = new SqlJobStore(sql);
+    for (let i = 0; i < 600 && (await store.getJob(jobId))!.status !== 'processing'; i++) await sleep(100);
+    w.proc.kill('SIGTERM');
+    expect(await w.exited).toBe('SIGTERM');
+    const released = (await store.getJob(jobId))!;
+    expect(released.processedFiles).toBeLessThan(6);
+    expect(released).toMatchObject({ status: 'pending', attempts: 0, lockedBy: null });
+    expect(w.lines.some((l) => /released 1 unfinished job/.test(l.msg))).toBe(true);
+  }, 120_000);
+
+  it('refuses to start a separate worker on the embedded database, with a message saying why', async () => {
+    const w = spawnWorker('');
+    let stderr = '';
+    w.proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await w.exited).toBe(1);
+    expect(stderr).toMatch(/DATABASE_URL is not set: a separate worker needs PostgreSQL/);
+  });
+});
