@@ -50,7 +50,12 @@ async function enqueueNoopJobs(sql: SqlClient, count: number): Promise<void> {
 }
 
 /** Jobs/s for `workers` worker instances (each with its own connection pool) draining `jobs` no-op jobs. */
-export async function queueThroughput(databaseUrl: string, workers: number, jobs: number, concurrency: number): Promise<number> {
+export async function queueThroughput(
+  databaseUrl: string,
+  workers: number,
+  jobs: number,
+  concurrency: number,
+): Promise<number> {
   const admin = new PgSqlClient({ connectionString: databaseUrl, max: 2 });
   await admin.exec('delete from inbox_jobs');
   await enqueueNoopJobs(admin, jobs);
@@ -63,7 +68,9 @@ export async function queueThroughput(databaseUrl: string, workers: number, jobs
   while (stores.reduce((n, s) => n + s.completed, 0) < jobs) await sleep(2);
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(services.map((s) => s.beforeApplicationShutdown()));
-  const [{ done }] = await admin.query<{ done: number }>(`select count(*)::int as done from inbox_jobs where status = 'completed'`);
+  const [{ done }] = await admin.query<{ done: number }>(
+    `select count(*)::int as done from inbox_jobs where status = 'completed'`,
+  );
   if (done !== jobs) throw new Error(`expected ${jobs} completed jobs, found ${done}`);
   await Promise.all(clients.map((c) => c.close()));
   await admin.close();
@@ -108,7 +115,9 @@ export async function runQueueBench(databaseUrl: string): Promise<void> {
   }
   section('Pickup latency, creation to claim, PostgreSQL');
   const withNotify = await pickupLatency(databaseUrl, true, 200, 5);
-  console.log(`NOTIFY (poll 5 s as fallback): p50 ${ms(withNotify.p50)}, p99 ${ms(withNotify.p99)} (n=${withNotify.n})`);
+  console.log(
+    `NOTIFY (poll 5 s as fallback): p50 ${ms(withNotify.p50)}, p99 ${ms(withNotify.p99)} (n=${withNotify.n})`,
+  );
   const polling = await pickupLatency(databaseUrl, false, 30, 1);
   console.log(`polling only, every 1 s:       p50 ${ms(polling.p50)}, p99 ${ms(polling.p99)} (n=${polling.n})`);
 }

@@ -25,7 +25,9 @@ export class AppModule {
   static forRoot(config: AppConfig, roles: AppRoles): DynamicModule {
     const imports: ModuleMetadata['imports'] = [
       ConfigModule.forRoot(config),
-      LoggerModule.forRoot(loggerOptions(config, roles.http && roles.worker ? 'all-in-one' : roles.http ? 'server' : 'worker')),
+      LoggerModule.forRoot(
+        loggerOptions(config, roles.http && roles.worker ? 'all-in-one' : roles.http ? 'server' : 'worker'),
+      ),
       DatabaseModule,
       JobStoreModule,
     ];

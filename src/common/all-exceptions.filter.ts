@@ -44,7 +44,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         typeof res === 'string'
           ? res
           : Array.isArray((res as { message?: unknown }).message)
-            ? ((res as { message: string[] }).message).join('; ')
+            ? (res as { message: string[] }).message.join('; ')
             : String((res as { message?: unknown }).message ?? exception.message);
       return body(exception.getStatus(), message);
     }

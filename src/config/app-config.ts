@@ -1,8 +1,6 @@
 import { ConfigError, Environment, parseEnvironment } from './environment';
 
-export type DatabaseTarget =
-  | { kind: 'postgres'; url: string }
-  | { kind: 'pglite'; dataDir: string };
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
 
 /**
  * The typed, validated configuration, grouped by concern. It is the DI token too: inject
@@ -58,7 +56,9 @@ export class AppConfig {
       inServer: env.WORKER_IN_SERVER === 'auto' ? !env.DATABASE_URL : env.WORKER_IN_SERVER === 'true',
     };
     if (!env.DATABASE_URL && env.WORKER_IN_SERVER === 'false') {
-      problems.push('WORKER_IN_SERVER=false needs DATABASE_URL: the embedded database serves one process, so its jobs run in the server');
+      problems.push(
+        'WORKER_IN_SERVER=false needs DATABASE_URL: the embedded database serves one process, so its jobs run in the server',
+      );
     }
     this.uploads = {
       maxFiles: env.UPLOAD_MAX_FILES,
@@ -73,10 +73,10 @@ export class AppConfig {
 
     const hasAwsCredentials = Boolean(
       env.AWS_ACCESS_KEY_ID ||
-        env.AWS_PROFILE ||
-        env.AWS_WEB_IDENTITY_TOKEN_FILE ||
-        env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
-        env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
+      env.AWS_PROFILE ||
+      env.AWS_WEB_IDENTITY_TOKEN_FILE ||
+      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
     );
     const ocrProvider =
       env.OCR_PROVIDER === 'auto'

@@ -1,16 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  Min,
-  validateSync,
-} from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() !== '' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -24,16 +13,25 @@ const blankToUndefined = ({ value }: { value: unknown }) =>
  * at boot: a bad value stops the process with a message naming the variable.
  */
 export class Environment {
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// connection string' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// connection string' })
   DATABASE_URL?: string = undefined;
 
-  @Transform(blankToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
   SUPABASE_URL?: string = undefined;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   SUPABASE_SERVICE_ROLE_KEY?: string = undefined;
 
   @IsString()
@@ -43,102 +41,171 @@ export class Environment {
   LOG_LEVEL = 'info';
 
   // Worker
-  @Transform(toNumber) @IsNumber() @Min(0.05) @Max(3600)
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.05)
+  @Max(3600)
   WORKER_POLL_INTERVAL_SECONDS = 5;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
   WORKER_CONCURRENCY = 2;
 
   /** Whether src/main.ts also runs the worker: auto = yes on the embedded database, no on PostgreSQL. */
   @IsIn(['auto', 'true', 'false'])
   WORKER_IN_SERVER = 'auto';
 
-  @Transform(toInt) @IsInt() @Min(5) @Max(3600)
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(3600)
   JOB_LEASE_SECONDS = 60;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   JOB_MAX_ATTEMPTS = 3;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   WORKER_SHUTDOWN_GRACE_SECONDS = 25;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   FILE_TIMEOUT_SECONDS = 120;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
   MAX_PAGES = 50;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
   MAX_IMAGE_PIXELS = 40_000_000;
 
   // Uploads
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   UPLOAD_MAX_FILES = 20;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1024)
   UPLOAD_MAX_FILE_MB = 25;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
   RATE_LIMIT_PER_MINUTE = 600;
 
   // OCR
   @IsIn(['auto', 'textract', 'tesseract', 'none'])
   OCR_PROVIDER = 'auto';
 
-  @Matches(/^[a-z_]{3,8}(\+[a-z_]{3,8})*$/, { message: 'OCR_LANGUAGES must be tesseract language codes joined by +, e.g. eng+deu' })
+  @Matches(/^[a-z_]{3,8}(\+[a-z_]{3,8})*$/, {
+    message: 'OCR_LANGUAGES must be tesseract language codes joined by +, e.g. eng+deu',
+  })
   OCR_LANGUAGES = 'eng';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(32)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
   OCR_WORKERS = 2;
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'AWS_REGION must look like eu-west-1' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'AWS_REGION must look like eu-west-1' })
   AWS_REGION?: string = undefined;
 
   /** Read only to tell whether AWS credentials exist (OCR_PROVIDER=auto); the SDK reads them itself. */
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   AWS_ACCESS_KEY_ID?: string = undefined;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   AWS_PROFILE?: string = undefined;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   AWS_WEB_IDENTITY_TOKEN_FILE?: string = undefined;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   AWS_CONTAINER_CREDENTIALS_FULL_URI?: string = undefined;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   AWS_CONTAINER_CREDENTIALS_RELATIVE_URI?: string = undefined;
 
-  @Transform(blankToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
   TEXTRACT_ENDPOINT?: string = undefined;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   TEXTRACT_S3_BUCKET?: string;
 
   // Classifier
   @IsIn(['auto', 'openai', 'local'])
   CLASSIFIER_PROVIDER = 'auto';
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   OPENAI_API_KEY?: string = undefined;
 
   @IsString()
   OPENAI_MODEL = 'gpt-4o';
 
-  @Transform(blankToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
   OPENAI_BASE_URL?: string = undefined;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
   OPENAI_CONCURRENCY = 4;
 
-  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
   OPENAI_TIMEOUT_MS = 60_000;
 
-  @Transform(toInt) @IsInt() @Min(200) @Max(1_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(200)
+  @Max(1_000_000)
   CLASSIFIER_MAX_INPUT_TOKENS = 6000;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   CATEGORIES_FILE?: string = undefined;
 }
 

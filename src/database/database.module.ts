@@ -18,10 +18,15 @@ export async function openDatabase(config: AppConfig): Promise<SqlClient> {
     if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
   } catch (err) {
     await sql.close().catch(() => undefined);
-    const where = config.database.kind === 'postgres' ? 'DATABASE_URL' : `the embedded database in ${config.database.dataDir}`;
-    throw new Error(`cannot open ${where}: ${(err as Error).message}`);
+    const where =
+      config.database.kind === 'postgres' ? 'DATABASE_URL' : `the embedded database in ${config.database.dataDir}`;
+    throw new Error(`cannot open ${where}: ${(err as Error).message}`, { cause: err });
   }
-  logger.log(config.database.kind === 'postgres' ? 'using PostgreSQL (DATABASE_URL)' : `using embedded PGlite in ${config.database.dataDir}`);
+  logger.log(
+    config.database.kind === 'postgres'
+      ? 'using PostgreSQL (DATABASE_URL)'
+      : `using embedded PGlite in ${config.database.dataDir}`,
+  );
   return sql;
 }
 

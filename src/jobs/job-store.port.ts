@@ -1,11 +1,4 @@
-import type {
-  ClaimedJob,
-  FileOutcome,
-  Job,
-  JobStatus,
-  JobWithFiles,
-  NewJob,
-} from './job.model';
+import type { ClaimedJob, FileOutcome, Job, JobStatus, JobWithFiles, NewJob } from './job.model';
 
 export interface JobPage {
   jobs: Job[];

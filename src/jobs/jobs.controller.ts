@@ -52,11 +52,18 @@ export class JobsController {
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: ClassifyDocumentsDto })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retried request with the same key returns the same job' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'a retried request with the same key returns the same job',
+  })
   @ApiAcceptedResponse({ type: JobAcceptedDto, headers: { Location: { description: 'the status URL' } } })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'no files, an empty file, unknown categories' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'a file or the file count is over the limit' })
-  @ApiUnsupportedMediaTypeResponse({ type: ErrorResponseDto, description: 'a file is not PDF, PNG, JPEG, TIFF, WebP or text' })
+  @ApiUnsupportedMediaTypeResponse({
+    type: ErrorResponseDto,
+    description: 'a file is not PDF, PNG, JPEG, TIFF, WebP or text',
+  })
   @ApiTooManyRequestsResponse({ type: ErrorResponseDto })
   async classifyDocumentsAsync(
     @Req() req: Request,

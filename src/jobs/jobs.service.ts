@@ -28,9 +28,12 @@ export class JobsService {
     uploads: UploadedDocument[],
     options: { categories?: string[]; idempotencyKey?: string } = {},
   ): Promise<Job> {
-    if (uploads.length === 0) throw new InvalidRequest("no files: send one or more documents in the multipart field 'files'");
+    if (uploads.length === 0)
+      throw new InvalidRequest("no files: send one or more documents in the multipart field 'files'");
     if (uploads.length > this.config.uploads.maxFiles) {
-      throw new InvalidRequest(`too many files: ${uploads.length} sent, at most ${this.config.uploads.maxFiles} per job`);
+      throw new InvalidRequest(
+        `too many files: ${uploads.length} sent, at most ${this.config.uploads.maxFiles} per job`,
+      );
     }
     const categories = options.categories?.length ? [...new Set(options.categories)] : null;
     if (categories) {
@@ -81,6 +84,9 @@ export class JobsService {
 function safeFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  const clean = base
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 255);
   return clean || 'unnamed';
 }

@@ -194,14 +194,12 @@ export class SqlJobStore extends JobStore {
   async recordFileOutcomes(workerId: string, outcomes: FileOutcome[]): Promise<string[]> {
     if (outcomes.length === 0) return [];
     const payload = outcomes.map((o) =>
-      o.status === 'completed'
-        ? { ...o, text: stripNul(o.text).slice(0, MAX_STORED_TEXT) }
-        : o,
+      o.status === 'completed' ? { ...o, text: stripNul(o.text).slice(0, MAX_STORED_TEXT) } : o,
     );
-    const rows = await this.sql.query<{ id: string }>(
-      `select inbox_record_file_outcomes($1, $2::jsonb) as id`,
-      [workerId, JSON.stringify(payload)],
-    );
+    const rows = await this.sql.query<{ id: string }>(`select inbox_record_file_outcomes($1, $2::jsonb) as id`, [
+      workerId,
+      JSON.stringify(payload),
+    ]);
     return rows.map((r) => r.id);
   }
 
@@ -296,5 +294,5 @@ function toBuffer(bytes: Uint8Array): Buffer {
 
 /** PostgreSQL text cannot hold NUL; extracted text sometimes does. */
 function stripNul(text: string): string {
-  return text.includes('\u0000') ? text.replace(/\u0000/g, '') : text;
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
 }

@@ -38,7 +38,9 @@ export class UploadInterceptor implements NestInterceptor {
     const { maxFiles, maxFileBytes } = this.config.uploads;
     switch (err.code) {
       case 'LIMIT_FILE_SIZE':
-        return new PayloadTooLarge(`a file is larger than the upload limit of ${maxFileBytes / 1024 / 1024} MB per file`);
+        return new PayloadTooLarge(
+          `a file is larger than the upload limit of ${maxFileBytes / 1024 / 1024} MB per file`,
+        );
       case 'LIMIT_FILE_COUNT':
       case 'LIMIT_UNEXPECTED_FILE':
         return err.field && err.field !== 'files'

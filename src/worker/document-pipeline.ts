@@ -60,7 +60,13 @@ export class DocumentPipeline {
       );
       const text = joinPages(extraction);
       const classification = await raceAbort(
-        this.classifier.classify({ text, pageCount: extraction.pageCount, filename: file.filename, categories, signal }),
+        this.classifier.classify({
+          text,
+          pageCount: extraction.pageCount,
+          filename: file.filename,
+          categories,
+          signal,
+        }),
         signal,
       );
       const ocrPages = extraction.pages.filter((p) => p.confidence !== null);
@@ -95,7 +101,12 @@ export class DocumentPipeline {
       const error = asDocumentError(err, timeout.signal);
       // A provider outage is not the document's fault: retry the job while attempts remain.
       if (error.retryable && job.attempts < job.maxAttempts) throw new RetryJobLater(error);
-      return { jobId: job.id, position: file.position, status: 'failed', error: { code: error.code, message: error.message } };
+      return {
+        jobId: job.id,
+        position: file.position,
+        status: 'failed',
+        error: { code: error.code, message: error.message },
+      };
     } finally {
       clearTimeout(timer);
     }

@@ -1,12 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type BeforeApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { JobStore } from '../jobs/job-store.port';
@@ -56,9 +51,15 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     } catch (err) {
       this.logger.warn(`cannot LISTEN for new jobs (${(err as Error).message}); polling only`);
     }
-    this.scheduler.addInterval('worker-poll', setInterval(() => this.wake(), pollIntervalMs));
+    this.scheduler.addInterval(
+      'worker-poll',
+      setInterval(() => this.wake(), pollIntervalMs),
+    );
     // Renew well before the lease runs out: a third of it, so two missed beats are survivable.
-    this.scheduler.addInterval('worker-heartbeat', setInterval(() => void this.heartbeat(), (leaseSeconds * 1000) / 3));
+    this.scheduler.addInterval(
+      'worker-heartbeat',
+      setInterval(() => void this.heartbeat(), (leaseSeconds * 1000) / 3),
+    );
     this.wake();
   }
 
@@ -70,13 +71,15 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     this.claiming = true;
-    void this.context.runInAsyncScope(() => this.claimWhileFree()).finally(() => {
-      this.claiming = false;
-      if (this.wakeAgain && !this.draining) {
-        this.wakeAgain = false;
-        this.wake();
-      }
-    });
+    void this.context
+      .runInAsyncScope(() => this.claimWhileFree())
+      .finally(() => {
+        this.claiming = false;
+        if (this.wakeAgain && !this.draining) {
+          this.wakeAgain = false;
+          this.wake();
+        }
+      });
   }
 
   private async claimWhileFree(): Promise<void> {
@@ -118,7 +121,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       for (const id of ids) {
         if (held.has(id)) continue;
         // Cancelled, or the lease was lost to another worker: stop spending work on it.
-        this.logger.warn({ jobId: id, workerId: this.workerId }, 'Job no longer held (cancelled or lease lost); stopping it');
+        this.logger.warn(
+          { jobId: id, workerId: this.workerId },
+          'Job no longer held (cancelled or lease lost); stopping it',
+        );
         this.running.get(id)?.abort.abort();
       }
     } catch (err) {
@@ -144,9 +150,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const left = [...this.running.keys()];
     if (left.length > 0) {
       for (const job of this.running.values()) job.abort.abort();
-      await this.store.releaseJobs(this.workerId, left).catch((err: unknown) =>
-        this.logger.warn(`could not release ${left.length} job(s): ${(err as Error).message}; their leases will expire`),
-      );
+      await this.store
+        .releaseJobs(this.workerId, left)
+        .catch((err: unknown) =>
+          this.logger.warn(
+            `could not release ${left.length} job(s): ${(err as Error).message}; their leases will expire`,
+          ),
+        );
       this.logger.log(`released ${left.length} unfinished job(s) back to the queue`);
     }
   }

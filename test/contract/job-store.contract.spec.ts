@@ -55,7 +55,11 @@ describe.each(databaseTargets())('JobStore contract on $name', (target) => {
     const second = await store.createJob(newJob(1));
     const claimed = await store.claimJobs('w1', 1, 30);
     expect(claimed).toEqual([
-      expect.objectContaining({ id: first.id, attempts: 1, pendingFiles: [expect.objectContaining({ position: 0 }), expect.objectContaining({ position: 1 })] }),
+      expect.objectContaining({
+        id: first.id,
+        attempts: 1,
+        pendingFiles: [expect.objectContaining({ position: 0 }), expect.objectContaining({ position: 1 })],
+      }),
     ]);
     // Small files come with the claim, so a worker needs no query per file for them.
     expect(claimed[0].pendingFiles.map((f) => f.bytes?.toString())).toEqual(['document 0', 'document 1']);
@@ -82,7 +86,13 @@ describe.each(databaseTargets())('JobStore contract on $name', (target) => {
     ]);
     expect(completed).toEqual([job.id]);
     const read = await store.getJob(job.id);
-    expect(read).toMatchObject({ status: 'completed', progress: 100, processedFiles: 3, failedFiles: 1, lockedBy: null });
+    expect(read).toMatchObject({
+      status: 'completed',
+      progress: 100,
+      processedFiles: 3,
+      failedFiles: 1,
+      lockedBy: null,
+    });
     expect(read?.completedAt).toBeInstanceOf(Date);
     expect(read?.files[2]).toMatchObject({ status: 'failed', error: { code: 'corrupt_pdf', message: 'broken' } });
     expect(read?.files[0].result?.document_type).toBe('invoice');
@@ -94,7 +104,10 @@ describe.each(databaseTargets())('JobStore contract on $name', (target) => {
     expect(await store.recordFileOutcomes('intruder', [done(job.id, 0)])).toEqual([]);
     await store.recordFileOutcomes('w1', [done(job.id, 0, 'first')]);
     await store.recordFileOutcomes('w1', [done(job.id, 0, 'second')]);
-    const [row] = await db.sql.query<{ text: string }>('select text from inbox_job_files where job_id = $1 and position = 0', [job.id]);
+    const [row] = await db.sql.query<{ text: string }>(
+      'select text from inbox_job_files where job_id = $1 and position = 0',
+      [job.id],
+    );
     expect(row.text).toBe('first');
     expect(await store.getJob(job.id)).toMatchObject({ processedFiles: 1, status: 'processing' });
   });
@@ -211,11 +224,13 @@ describe.each(databaseTargets())('JobStore contract on $name', (target) => {
       await Promise.all(Array.from({ length: 50 }, () => store.createJob(newJob(2))));
     }
     // Separate connection pools for a real server: the workers really race.
-    const clients: SqlClient[] = db.url ? Array.from({ length: 4 }, () => new PgSqlClient({ connectionString: db.url, max: 2 })) : [db.sql];
+    const clients: SqlClient[] = db.url
+      ? Array.from({ length: 4 }, () => new PgSqlClient({ connectionString: db.url, max: 2 }))
+      : [db.sql];
     const claims = new Map<string, number>();
     const worker = async (n: number) => {
       const own = new SqlJobStore(clients[n % clients.length]);
-      for (let idle = 0; idle < 3; ) {
+      for (let idle = 0; idle < 3;) {
         const batch = await own.claimJobs(`w${n}`, 8, 30);
         if (batch.length === 0) {
           idle++;

@@ -38,7 +38,12 @@ describe('HTTP API on the embedded defaults', () => {
       .attach('files', Buffer.from(LETTER_TEXT), { filename: 'letter.txt', contentType: 'application/octet-stream' })
       .expect(202);
     const body = res.body as JobAcceptedDto;
-    expect(body).toEqual({ job_id: expect.any(String), status: 'pending', status_url: `/job/${body.job_id}`, total_files: 2 });
+    expect(body).toEqual({
+      job_id: expect.any(String),
+      status: 'pending',
+      status_url: `/job/${body.job_id}`,
+      total_files: 2,
+    });
     expect(res.headers.location).toBe(`/job/${body.job_id}`);
 
     const job = await waitForJob(t, body.job_id);
@@ -52,7 +57,12 @@ describe('HTTP API on the embedded defaults', () => {
         text_sources: ['text-layer'],
         error: null,
       }),
-      expect.objectContaining({ position: 1, filename: 'letter.txt', document_type: 'letter', text_sources: ['plain-text'] }),
+      expect.objectContaining({
+        position: 1,
+        filename: 'letter.txt',
+        document_type: 'letter',
+        text_sources: ['plain-text'],
+      }),
     ]);
     expect(job.result.counts_by_type).toEqual({ invoice: 1, letter: 1 });
     expect(job.result.documents[0].confidence).toBeGreaterThan(0.5);
@@ -72,24 +82,62 @@ describe('HTTP API on the embedded defaults', () => {
       .field('categories', 'invoice,spaceship')
       .attach('files', Buffer.from('x'), 'x.txt')
       .expect(400);
-    expect(bad.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'unknown categories: spaceship (see GET /categories)' });
+    expect(bad.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'unknown categories: spaceship (see GET /categories)',
+    });
   });
 
   it.each([
     ['no files', (r: ReturnType<TestApp['http']['post']>) => r.field('categories', 'invoice'), 400, /no files/],
-    ['an empty file', (r: ReturnType<TestApp['http']['post']>) => r.attach('files', Buffer.alloc(0), 'empty.pdf'), 400, /file 'empty.pdf' is empty/],
-    ['a GIF', (r: ReturnType<TestApp['http']['post']>) => r.attach('files', GIF, 'pic.pdf'), 415, /file 'pic.pdf' is image\/gif/],
-    ['binary junk', (r: ReturnType<TestApp['http']['post']>) => r.attach('files', Buffer.from([0, 1, 2, 3, 255, 0, 7]), 'x.bin'), 415, /not a recognised document/],
-    ['a file over the size limit', (r: ReturnType<TestApp['http']['post']>) => r.attach('files', Buffer.alloc(1024 * 1024 + 10, 'a'), 'big.txt'), 413, /larger than the upload limit/],
+    [
+      'an empty file',
+      (r: ReturnType<TestApp['http']['post']>) => r.attach('files', Buffer.alloc(0), 'empty.pdf'),
+      400,
+      /file 'empty.pdf' is empty/,
+    ],
+    [
+      'a GIF',
+      (r: ReturnType<TestApp['http']['post']>) => r.attach('files', GIF, 'pic.pdf'),
+      415,
+      /file 'pic.pdf' is image\/gif/,
+    ],
+    [
+      'binary junk',
+      (r: ReturnType<TestApp['http']['post']>) => r.attach('files', Buffer.from([0, 1, 2, 3, 255, 0, 7]), 'x.bin'),
+      415,
+      /not a recognised document/,
+    ],
+    [
+      'a file over the size limit',
+      (r: ReturnType<TestApp['http']['post']>) => r.attach('files', Buffer.alloc(1024 * 1024 + 10, 'a'), 'big.txt'),
+      413,
+      /larger than the upload limit/,
+    ],
     [
       'too many files',
       (r: ReturnType<TestApp['http']['post']>) =>
-        r.attach('files', Buffer.from('a'), 'a.txt').attach('files', Buffer.from('b'), 'b.txt').attach('files', Buffer.from('c'), 'c.txt').attach('files', Buffer.from('d'), 'd.txt'),
+        r
+          .attach('files', Buffer.from('a'), 'a.txt')
+          .attach('files', Buffer.from('b'), 'b.txt')
+          .attach('files', Buffer.from('c'), 'c.txt')
+          .attach('files', Buffer.from('d'), 'd.txt'),
       413,
       /too many files/,
     ],
-    ['the wrong field name', (r: ReturnType<TestApp['http']['post']>) => r.attach('document', Buffer.from('a'), 'a.txt'), 400, /unexpected file field 'document': send documents in the field 'files'/],
-    ['an unknown form field', (r: ReturnType<TestApp['http']['post']>) => r.field('colour', 'red').attach('files', Buffer.from('a'), 'a.txt'), 400, /property colour should not exist/],
+    [
+      'the wrong field name',
+      (r: ReturnType<TestApp['http']['post']>) => r.attach('document', Buffer.from('a'), 'a.txt'),
+      400,
+      /unexpected file field 'document': send documents in the field 'files'/,
+    ],
+    [
+      'an unknown form field',
+      (r: ReturnType<TestApp['http']['post']>) => r.field('colour', 'red').attach('files', Buffer.from('a'), 'a.txt'),
+      400,
+      /property colour should not exist/,
+    ],
   ])('refuses %s with a clear error and stores nothing', async (_name, build, status, message) => {
     const before = (await t.http.get('/jobs?limit=100').expect(200)).body.jobs.length;
     const res = await build(t.http.post('/classify-documents-async')).expect(status);
@@ -101,7 +149,11 @@ describe('HTTP API on the embedded defaults', () => {
   it('answers 404 for a malformed or unknown job id', async () => {
     await t.http.get('/job/not-a-uuid').expect(404);
     const res = await t.http.get('/job/00000000-0000-4000-8000-000000000000').expect(404);
-    expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'job 00000000-0000-4000-8000-000000000000 not found' });
+    expect(res.body).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'job 00000000-0000-4000-8000-000000000000 not found',
+    });
     await t.http.post('/job/00000000-0000-4000-8000-000000000000/cancel').expect(404);
   });
 
@@ -120,7 +172,11 @@ describe('HTTP API on the embedded defaults', () => {
 
   it('returns the same job for a retried request with the same Idempotency-Key', async () => {
     const send = () =>
-      t.http.post('/classify-documents-async').set('Idempotency-Key', 'upload-123').attach('files', Buffer.from(LETTER_TEXT), 'l.txt').expect(202);
+      t.http
+        .post('/classify-documents-async')
+        .set('Idempotency-Key', 'upload-123')
+        .attach('files', Buffer.from(LETTER_TEXT), 'l.txt')
+        .expect(202);
     const first = await send();
     const second = await send();
     expect(second.body.job_id).toBe(first.body.job_id);
@@ -136,12 +192,27 @@ describe('HTTP API on the embedded defaults', () => {
   it('serves Swagger UI and an OpenAPI document equal to the committed openapi.json', async () => {
     await t.http.get('/docs').expect(200);
     const doc = (await t.http.get('/docs-json').expect(200)).body;
-    const operations = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((p) =>
-      Object.values(p).map((o) => o.operationId),
+    const operations = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap(
+      (p) => Object.values(p).map((o) => o.operationId),
     );
-    expect(operations).toEqual(expect.arrayContaining(['classifyDocumentsAsync', 'getJob', 'listJobs', 'cancelJob', 'getLiveness', 'getReadiness']));
+    expect(operations).toEqual(
+      expect.arrayContaining([
+        'classifyDocumentsAsync',
+        'getJob',
+        'listJobs',
+        'cancelJob',
+        'getLiveness',
+        'getReadiness',
+      ]),
+    );
     expect(doc.paths['/classify-documents-async'].post.responses).toEqual(
-      expect.objectContaining({ '202': expect.anything(), '400': expect.anything(), '413': expect.anything(), '415': expect.anything(), '429': expect.anything() }),
+      expect.objectContaining({
+        '202': expect.anything(),
+        '400': expect.anything(),
+        '413': expect.anything(),
+        '415': expect.anything(),
+        '429': expect.anything(),
+      }),
     );
     const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8'));
     // If this fails, the API changed: run `npm run build && npm run openapi` and commit openapi.json.
@@ -157,7 +228,10 @@ describe('HTTP API without a worker running', () => {
   afterAll(() => t.close());
 
   it('cancels a pending job, and cancelling again leaves it cancelled', async () => {
-    const { body } = await t.http.post('/classify-documents-async').attach('files', Buffer.from(LETTER_TEXT), 'l.txt').expect(202);
+    const { body } = await t.http
+      .post('/classify-documents-async')
+      .attach('files', Buffer.from(LETTER_TEXT), 'l.txt')
+      .expect(202);
     const cancelled = await t.http.post(`/job/${body.job_id}/cancel`).expect(200);
     expect(cancelled.body).toMatchObject({ job_id: body.job_id, status: 'cancelled' });
     expect((await t.http.post(`/job/${body.job_id}/cancel`).expect(200)).body.status).toBe('cancelled');
@@ -167,7 +241,9 @@ describe('HTTP API without a worker running', () => {
   it('rate-limits uploads with a 429', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
-      statuses.push((await t.http.post('/classify-documents-async').attach('files', Buffer.from('hello'), 'h.txt')).status);
+      statuses.push(
+        (await t.http.post('/classify-documents-async').attach('files', Buffer.from('hello'), 'h.txt')).status,
+      );
     }
     expect(statuses).toContain(429);
     expect(statuses.filter((s) => s === 202).length).toBeLessThanOrEqual(2);

@@ -36,7 +36,9 @@ describeWithCorpus('real documents from ../shared/corpus, end to end', () => {
     const outcomes: string[] = [];
     const accepted: Array<{ file: string; id: string }> = [];
     for (const e of bad) {
-      const res = await t.http.post('/classify-documents-async').attach('files', readFileSync(e.path), basename(e.file));
+      const res = await t.http
+        .post('/classify-documents-async')
+        .attach('files', readFileSync(e.path), basename(e.file));
       expect(res.status).toBeLessThan(500);
       if (res.status === 202) accepted.push({ file: e.file, id: res.body.job_id });
       else {
@@ -49,7 +51,9 @@ describeWithCorpus('real documents from ../shared/corpus, end to end', () => {
       expect(job.status).toBe('completed');
       const [doc] = job.result.documents;
       if (doc.status === 'failed') expect(doc.error?.message).toBeTruthy();
-      outcomes.push(`${file}: ${doc.status} ${doc.error ? `${doc.error.code}: ${doc.error.message}` : doc.document_type}`);
+      outcomes.push(
+        `${file}: ${doc.status} ${doc.error ? `${doc.error.code}: ${doc.error.message}` : doc.document_type}`,
+      );
     }
     console.log(`bad corpus through the API:\n  ${outcomes.join('\n  ')}`);
     const byFile = Object.fromEntries(outcomes.map((o) => [o.split(':')[0], o]));

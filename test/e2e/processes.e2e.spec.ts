@@ -48,7 +48,9 @@ function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): Wor
     }
   });
   proc.stderr!.resume();
-  const exited = new Promise<number | string | null>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
+  const exited = new Promise<number | string | null>((resolve) =>
+    proc.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
   return { proc, lines, exited };
 }
 

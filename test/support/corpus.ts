@@ -5,7 +5,8 @@ import { dirname, join, resolve } from 'node:path';
  * ../shared/corpus beside the repository (CORPUS_DIR overrides); absent on a fresh clone.
  * Found by walking up, so compiled copies (dist-bench/) find it too.
  */
-export const CORPUS_DIR = process.env.CORPUS_DIR ?? findCorpus() ?? resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
+export const CORPUS_DIR =
+  process.env.CORPUS_DIR ?? findCorpus() ?? resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
 
 function findCorpus(): string | undefined {
   for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
@@ -33,7 +34,12 @@ export function corpusManifest(): CorpusEntry[] {
     // Only the license column may hold commas, and file/label come first; kind is last.
     const cells = line.split(',');
     const file = cells[fileIdx];
-    return { file, label: cells[labelIdx], kind: cells[cells.length - 1] ?? cells[kindIdx], path: join(CORPUS_DIR, file) };
+    return {
+      file,
+      label: cells[labelIdx],
+      kind: cells[cells.length - 1] ?? cells[kindIdx],
+      path: join(CORPUS_DIR, file),
+    };
   });
 }
 

@@ -150,7 +150,13 @@ export class InMemoryJobStore extends JobStore {
     for (const id of jobIds) {
       if (!this.held(workerId, id)) continue;
       const { job } = this.jobs.get(id)!;
-      Object.assign(job, { status: 'pending', attempts: job.attempts - 1, lockedBy: null, lockedUntil: null, runAt: new Date() });
+      Object.assign(job, {
+        status: 'pending',
+        attempts: job.attempts - 1,
+        lockedBy: null,
+        lockedUntil: null,
+        runAt: new Date(),
+      });
     }
   }
 
@@ -158,7 +164,14 @@ export class InMemoryJobStore extends JobStore {
     const s = this.jobs.get(jobId);
     const file = s?.job.files[position];
     if (!s || !file) return null;
-    return { jobId, position, filename: file.filename, status: file.status, text: s.texts[position], label: file.result?.document_type ?? null };
+    return {
+      jobId,
+      position,
+      filename: file.filename,
+      status: file.status,
+      text: s.texts[position],
+      label: file.result?.document_type ?? null,
+    };
   }
 
   async onJobCreated(listener: () => void): Promise<() => Promise<void>> {

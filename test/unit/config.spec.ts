@@ -28,7 +28,12 @@ describe('AppConfig', () => {
   it('refuses bad settings with a message naming every variable, and hides secrets', () => {
     let error: unknown;
     try {
-      AppConfig.fromEnvironment({ PORT: 'eighty', JOB_LEASE_SECONDS: '1', DATABASE_URL: 'mysql://root:hunter2@db/x', OCR_PROVIDER: 'magic' });
+      AppConfig.fromEnvironment({
+        PORT: 'eighty',
+        JOB_LEASE_SECONDS: '1',
+        DATABASE_URL: 'mysql://root:hunter2@db/x',
+        OCR_PROVIDER: 'magic',
+      });
     } catch (err) {
       error = err;
     }
@@ -42,7 +47,9 @@ describe('AppConfig', () => {
   });
 
   it('refuses a provider chosen explicitly without what it needs', () => {
-    expect(() => AppConfig.fromEnvironment({ CLASSIFIER_PROVIDER: 'openai' })).toThrow(/CLASSIFIER_PROVIDER=openai needs OPENAI_API_KEY/);
+    expect(() => AppConfig.fromEnvironment({ CLASSIFIER_PROVIDER: 'openai' })).toThrow(
+      /CLASSIFIER_PROVIDER=openai needs OPENAI_API_KEY/,
+    );
     expect(() => AppConfig.fromEnvironment({ OCR_PROVIDER: 'textract' })).toThrow(/needs AWS_REGION/);
     expect(() => AppConfig.fromEnvironment({ WORKER_IN_SERVER: 'false' })).toThrow(/needs DATABASE_URL/);
   });

@@ -137,14 +137,23 @@ describe('WorkerService', () => {
       peak = Math.max(peak, inFlight);
       await new Promise((r) => setTimeout(r, 20));
       inFlight--;
-      return { pages: [{ number: 1, text: 'invoice', source: 'plain-text' as const, confidence: null }], pageCount: 1, warnings: [] };
+      return {
+        pages: [{ number: 1, text: 'invoice', source: 'plain-text' as const, confidence: null }],
+        pageCount: 1,
+        warnings: [],
+      };
     };
-    const s = setup(new FakeExtractor({ 'a.txt': slow }), config({ WORKER_CONCURRENCY: '3', WORKER_POLL_INTERVAL_SECONDS: '3600' }));
+    const s = setup(
+      new FakeExtractor({ 'a.txt': slow }),
+      config({ WORKER_CONCURRENCY: '3', WORKER_POLL_INTERVAL_SECONDS: '3600' }),
+    );
     const w = worker(s);
     await w.onApplicationBootstrap();
     const ids = [];
     for (let i = 0; i < 10; i++) ids.push((await s.store.createJob(newJob(1, { files: [textFile('a.txt', 'x')] }))).id);
-    await until(async () => (await Promise.all(ids.map((id) => s.store.getJob(id)))).every((j) => j?.status === 'completed'));
+    await until(async () =>
+      (await Promise.all(ids.map((id) => s.store.getJob(id)))).every((j) => j?.status === 'completed'),
+    );
     await w.beforeApplicationShutdown();
     expect(peak).toBe(3);
   });

@@ -41,8 +41,12 @@ export class DocumentDto {
   @ApiPropertyOptional({ nullable: true, minimum: 0, maximum: 1, type: Number }) confidence!: number | null;
   @ApiProperty({ type: [String] }) reasons!: string[];
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'pages read' }) pages!: number | null;
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'pages in the document' }) page_count!: number | null;
-  @ApiProperty({ type: [String], description: "per page: 'text-layer', 'plain-text', 'tesseract', 'textract' or 'none'" })
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'pages in the document' }) page_count!:
+    number | null;
+  @ApiProperty({
+    type: [String],
+    description: "per page: 'text-layer', 'plain-text', 'tesseract', 'textract' or 'none'",
+  })
   text_sources!: string[];
   @ApiPropertyOptional({ nullable: true, type: Number }) ocr_confidence!: number | null;
   @ApiPropertyOptional({ nullable: true, type: String, example: 'local' }) classifier!: string | null;
