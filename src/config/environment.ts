@@ -24,16 +24,6 @@ export class Environment {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// connection string' })
   DATABASE_URL?: string = undefined;
 
-  @Transform(blankToUndefined)
-  @IsOptional()
-  @IsUrl({ require_tld: false, require_protocol: true })
-  SUPABASE_URL?: string = undefined;
-
-  @Transform(blankToUndefined)
-  @IsOptional()
-  @IsString()
-  SUPABASE_SERVICE_ROLE_KEY?: string = undefined;
-
   @IsString()
   DATA_DIR = './data';
 

@@ -1,0 +1,29 @@
+# One build, two roles:
+#   docker build --target server -t doc-inbox .      (HTTP API; runs the worker too on the embedded DB)
+#   docker build --target worker -t doc-inbox-worker . (claims jobs from DATABASE_URL)
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:24-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production DATA_DIR=/data
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY supabase ./supabase
+RUN mkdir -p /data && chown node:node /data
+USER node
+
+FROM runtime AS worker
+CMD ["node", "dist/worker.js"]
+
+FROM runtime AS server
+EXPOSE 3000
+VOLUME ["/data"]
+HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/main.js"]
