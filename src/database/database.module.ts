@@ -15,7 +15,7 @@ export async function openDatabase(config: AppConfig): Promise<SqlClient> {
   try {
     // Idempotent and serialised by an advisory lock, so every process may run it at boot.
     const applied = await new Migrator(sql).migrate();
-    if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
+    logger.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
   } catch (err) {
     await sql.close().catch(() => undefined);
     const where =

@@ -83,10 +83,7 @@ export class JobsService {
 /** Keep the base name of what the client sent, readable and bounded. */
 function safeFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  const clean = base
-    .replace(/[\u0000-\u001f\u007f]/g, '')
-    .trim()
-    .slice(0, 255);
+  const printable = [...base].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
+  const clean = printable.trim().slice(0, 255);
   return clean || 'unnamed';
 }
