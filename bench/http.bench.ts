@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,28 +56,54 @@ async function stopServer(proc: ChildProcess): Promise<void> {
   proc.kill('SIGKILL');
 }
 
-/** `clients` loops each POSTing the PDF until `total` requests were sent. */
-async function load(url: string, pdf: Buffer, clients: number, total: number) {
+/** The multipart body, built once: the load generator must cost far less than the server. */
+function multipartBody(pdf: Buffer): { body: Buffer; contentType: string } {
+  const boundary = `----docinbox${Date.now()}`;
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="bench.pdf"\r\n` +
+      'Content-Type: application/pdf\r\n\r\n',
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return { body: Buffer.concat([head, pdf, tail]), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+function post(agent: Agent, url: URL, body: Buffer, contentType: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': body.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** `clients` keep-alive connections each POSTing the PDF until `total` requests were sent. */
+export async function load(baseUrl: string, pdf: Buffer, clients: number, total: number) {
+  const { body, contentType } = multipartBody(pdf);
+  const url = new URL('/classify-documents-async', baseUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const latencies: number[] = [];
   let sent = 0;
   let failed = 0;
-  const blob = new Blob([new Uint8Array(pdf)], { type: 'application/pdf' });
   const started = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (sent < total) {
         sent++;
-        const form = new FormData();
-        form.append('files', blob, 'bench.pdf');
         const t0 = performance.now();
-        const res = await fetch(`${url}/classify-documents-async`, { method: 'POST', body: form });
-        await res.arrayBuffer();
+        const status = await post(agent, url, body, contentType);
         latencies.push(performance.now() - t0);
-        if (res.status !== 202) failed++;
+        if (status !== 202) failed++;
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
   return { rate: latencies.length / seconds, failed, ...summary(latencies) };
 }
 

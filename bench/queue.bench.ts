@@ -110,8 +110,8 @@ export async function runQueueBench(databaseUrl: string): Promise<void> {
   Logger.overrideLogger(false);
   section('Queue throughput, no-op providers, PostgreSQL (5,000 jobs)');
   for (const workers of [1, 4]) {
-    const rate = await queueThroughput(databaseUrl, workers, 5000, 64);
-    console.log(`${workers} worker(s) x concurrency 64: ${rate.toFixed(0)} jobs/s`);
+    const rate = await queueThroughput(databaseUrl, workers, 5000, 128);
+    console.log(`${workers} worker(s) x concurrency 128: ${rate.toFixed(0)} jobs/s`);
   }
   section('Pickup latency, creation to claim, PostgreSQL');
   const withNotify = await pickupLatency(databaseUrl, true, 200, 5);

@@ -48,6 +48,9 @@ create table if not exists inbox_job_files (
   completed_at  timestamptz,
   primary key (job_id, position)
 );
+-- Documents are mostly compressed already (PDF streams, JPEG, PNG): storing them out of line
+-- without pglz compression saves milliseconds of CPU per upload for little space.
+alter table inbox_job_files alter column bytes set storage external;
 
 -- Wakes idle workers at once; polling stays as the fallback.
 create or replace function inbox_notify_job_created() returns trigger
