@@ -93,7 +93,9 @@ export class PdfSandbox {
     worker.stderr.resume();
     const sandbox = new PdfSandbox(worker, signal, limits);
     try {
-      sandbox.pageCount = (await sandbox.call<PdfOpenResult>({ op: 'open', bytes: bytes.slice() })).pageCount;
+      // A copy the sandbox owns and may transfer: Buffer#slice shares memory, and a Buffer from
+      // Node's pool (any small one) cannot be transferred at all.
+      sandbox.pageCount = (await sandbox.call<PdfOpenResult>({ op: 'open', bytes: new Uint8Array(bytes) })).pageCount;
       return sandbox;
     } catch (error) {
       await sandbox.close();
