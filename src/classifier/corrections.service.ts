@@ -3,8 +3,7 @@ import { JobStore } from '../jobs/job-store.port';
 import { CorrectionStore, type Correction } from './correction-store.port';
 import { hasText } from './no-text';
 import { OTHER, Taxonomy } from './taxonomy';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/uuid';
 
 /** Records the right label of a classified document, with a snapshot of its text. */
 @Injectable()
@@ -17,7 +16,7 @@ export class CorrectionsService {
 
   async record(jobId: string, position: number, label: string): Promise<Correction> {
     // A malformed id is an unknown job (404), as for GET /job/{job_id}.
-    const document = UUID.test(jobId) && position >= 0 ? await this.jobs.getDocument(jobId, position) : null;
+    const document = isUuid(jobId) && position >= 0 ? await this.jobs.getDocument(jobId, position) : null;
     if (!document) throw new NotFoundException(`job ${jobId} has no document at position ${position}`);
     if (label !== OTHER && !this.taxonomy.has(label)) {
       throw new BadRequestException(

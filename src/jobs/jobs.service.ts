@@ -7,13 +7,12 @@ import type { Job, JobStatus, JobWithFiles, NewJobFile } from './job.model';
 import { JobStore, type JobPage } from './job-store.port';
 import { decodeCursor } from './sql-job.store';
 import { sniffContentType } from './upload-inspector';
+import { isUuid } from '../common/uuid';
 
 export interface UploadedDocument {
   originalname: string;
   buffer: Buffer;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class JobsService {
@@ -61,7 +60,7 @@ export class JobsService {
   }
 
   async get(id: string): Promise<JobWithFiles> {
-    if (!UUID.test(id)) throw new JobNotFound(id);
+    if (!isUuid(id)) throw new JobNotFound(id);
     const job = await this.store.getJob(id);
     if (!job) throw new JobNotFound(id);
     return job;
@@ -73,7 +72,7 @@ export class JobsService {
   }
 
   async cancel(id: string): Promise<Job> {
-    if (!UUID.test(id)) throw new JobNotFound(id);
+    if (!isUuid(id)) throw new JobNotFound(id);
     const job = await this.store.cancelJob(id);
     if (!job) throw new JobNotFound(id);
     return job;
