@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
-import { ConfigError } from './config/environment';
+import { exitOnBootError } from './common/boot-error';
 import { configureHttpApp } from './http-app';
 
 /** HTTP server. On the embedded database it runs the worker too (WORKER_IN_SERVER). */
@@ -11,6 +11,7 @@ async function bootstrap(): Promise<void> {
   const config = AppConfig.fromEnvironment();
   const app = await NestFactory.create(AppModule.forRoot(config, { http: true, worker: config.worker.inServer }), {
     bufferLogs: true,
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
@@ -19,7 +20,4 @@ async function bootstrap(): Promise<void> {
   app.get(Logger).log(`Doc Inbox listening on http://localhost:${config.port} (API docs at /docs)`);
 }
 
-bootstrap().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+bootstrap().catch(exitOnBootError);

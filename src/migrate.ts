@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { AppConfig } from './config/app-config';
-import { ConfigError } from './config/environment';
+import { exitOnBootError } from './common/boot-error';
 import { openDatabase } from './database/database.module';
 
 /** Applies supabase/migrations to the configured database (DATABASE_URL, else the embedded one) and exits. */
@@ -10,7 +10,4 @@ async function main(): Promise<void> {
   await sql.close();
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnBootError);

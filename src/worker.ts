@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { exitOnBootError } from './common/boot-error';
 import { ConfigError } from './config/environment';
 
 /** Worker process: no HTTP listener; claims and processes jobs from DATABASE_URL. */
@@ -15,13 +16,11 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { http: false, worker: true }), {
     bufferLogs: true,
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.init();
 }
 
-bootstrap().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+bootstrap().catch(exitOnBootError);
