@@ -5,21 +5,16 @@
  * Chat Completions server (SDK, prompt building, JSON, HTTP; no model time).
  * Build with tsc (tsconfig.bench.json) and call runClassifierBench(); figures go to stdout.
  */
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import OpenAI from 'openai';
 import type { ClassificationInput } from '../src/classifier/classifier.port';
 import { DEFAULT_CATEGORIES } from '../src/classifier/default-categories';
 import { LocalClassifier } from '../src/classifier/local.classifier';
 import { OpenAIClassifier } from '../src/classifier/openai.classifier';
-import { DocumentError } from '../src/common/document-error';
-import { TesseractOcrEngine } from '../src/ocr/tesseract.ocr-engine';
-import { corpusManifest, hasCorpus } from '../test/support/corpus';
+import { hasCorpus } from '../test/support/corpus';
 import { completion, FakeOpenAIServer } from '../test/support/fake-openai.server';
-import { buildExtractor } from '../test/support/ocr-extractor.builder';
+import { corpusOcrTexts } from '../test/unit/classifier-corpus-ocr.support';
 import {
   accuracy,
-  corpusGroup,
   corpusTextPdfs,
   perClass,
   predictLeaveOneGroupOut,
@@ -44,49 +39,23 @@ function printAccuracy(name: string, predictions: Prediction[]): void {
   }
 }
 
-/** Images and scanned PDFs through the local OCR pipeline (eng+fra+deu+nld), pages joined as the worker does. */
+/**
+ * Images and scanned PDFs through the project's extractor with tesseract, cached by file hash in
+ * BENCH_CLASSIFIER_OCR_CACHE (default /tmp/doc-inbox-ocr-cache; never inside the repository).
+ * BENCH_CLASSIFIER_OCR=1 OCRs what the cache lacks (minutes); without it only cached texts count.
+ */
 async function ocrTexts(): Promise<CorpusText[]> {
-  const engine = new TesseractOcrEngine({
-    languages: ['eng', 'fra', 'deu', 'nld'],
-    workers: Math.min(4, availableParallelism()),
-    orientationCheckBelow: 0.6,
+  const start = performance.now();
+  const texts = await corpusOcrTexts({
+    dir: process.env.BENCH_CLASSIFIER_OCR_CACHE ?? '/tmp/doc-inbox-ocr-cache',
+    languages: process.env.BENCH_CLASSIFIER_OCR_LANGUAGES ?? 'eng+fra+deu+nld',
+    ocrMissing: process.env.BENCH_CLASSIFIER_OCR === '1',
+    log: (line) => console.log(line),
   });
-  const extractor = buildExtractor(engine);
-  const entries = corpusManifest().filter((e) => e.kind === 'image' || e.kind === 'scanned-pdf');
-  const out: CorpusText[] = [];
-  try {
-    await Promise.all(
-      entries.map(async (e) => {
-        const contentType = e.file.endsWith('.pdf')
-          ? 'application/pdf'
-          : e.file.endsWith('.png')
-            ? 'image/png'
-            : e.file.match(/\.tiff?$/)
-              ? 'image/tiff'
-              : 'image/jpeg';
-        try {
-          const r = await extractor.extract({
-            bytes: new Uint8Array(readFileSync(e.path)),
-            contentType,
-            filename: e.file,
-            signal: AbortSignal.timeout(300_000),
-          });
-          const text =
-            r.pages.length <= 1
-              ? (r.pages[0]?.text ?? '')
-              : r.pages.map((p) => `--- page ${p.number} ---\n${p.text}`).join('\n\n');
-          out.push({ file: e.file, label: e.label, group: corpusGroup(e.file), text });
-        } catch (err) {
-          if (!(err instanceof DocumentError)) throw err;
-          console.log(`  ${e.file}: OCR failed (${err.code}), counted as text-less`);
-          out.push({ file: e.file, label: e.label, group: corpusGroup(e.file), text: '' });
-        }
-      }),
-    );
-  } finally {
-    await engine.close();
-  }
-  return out.sort((a, b) => a.file.localeCompare(b.file));
+  console.log(
+    `OCR text of ${texts.length} images and scanned PDFs in ${((performance.now() - start) / 1000).toFixed(0)} s`,
+  );
+  return texts;
 }
 
 async function benchAccuracy(): Promise<CorpusText[]> {

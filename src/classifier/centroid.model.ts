@@ -1,4 +1,5 @@
 import type { Category } from './taxonomy';
+import { FuzzyVocabulary } from './fuzzy-vocabulary';
 import { phraseTerm, stems, termCounts } from './text-features';
 
 /** A document whose right label is known (a recorded correction). */
@@ -82,6 +83,7 @@ export class CentroidModel {
     private readonly neighbourLabels: readonly string[],
     private readonly keywords: Map<string, KeywordEntry[]>,
     private readonly settings: CentroidModelSettings,
+    private readonly vocabulary = new FuzzyVocabulary(new Set(idf.keys())),
   ) {}
 
   static train(
@@ -136,7 +138,11 @@ export class CentroidModel {
   /** Every class's score for a text, best first. */
   score(text: string): ClassScore[] {
     const surface = new Map<string, string>();
-    const tokens = stems(cut(text, this.settings), surface);
+    const tokens = stems(cut(text, this.settings), surface).map((t) => {
+      const known = this.vocabulary.correct(t);
+      if (known !== t && !surface.has(known)) surface.set(known, surface.get(t) ?? t);
+      return known;
+    });
     const counts = termCounts(tokens);
     const title = termCounts(tokens.slice(0, TITLE_STEMS));
     const region =

@@ -1,11 +1,13 @@
 import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer';
 import { words as englishStopwords } from 'natural/lib/natural/util/stopwords';
+import { tokenize } from './text-tokens';
 
 /**
  * Turns text into the terms the local classifier counts: lower-cased, accents folded (OCR and
  * typists disagree on them), stop words dropped, Porter-stemmed (English rules; for French,
  * German and Dutch it mostly trims plural endings, which is what we want), plus adjacent-pair
- * bigrams so phrases such as "opening balance" or "amount due" count as one feature.
+ * bigrams so phrases such as "opening balance" or "amount due" count as one feature. Numbers
+ * count by their shape (text-tokens).
  */
 
 // Function words of the corpus languages besides English; IDF would down-weight them anyway,
@@ -85,7 +87,6 @@ const EXTRA_STOPWORDS = [
 ];
 const STOPWORDS = new Set([...englishStopwords, ...EXTRA_STOPWORDS]);
 
-const WORD = /[\p{L}][\p{L}\p{N}]*/gu;
 const MARKS = /\p{M}+/gu;
 
 // Stemming is the costly step; documents repeat words, so a bounded cache pays for itself.
@@ -107,11 +108,17 @@ export function normalize(text: string): string {
   return text.normalize('NFKD').replace(MARKS, '').toLowerCase();
 }
 
-/** The stemmed content words of a text, in order; `surface` (if given) learns a word per stem, for reasons. */
+/**
+ * The stemmed content words and shape tokens (see text-tokens) of a text, in order; `surface`
+ * (if given) learns a word per stem, for reasons.
+ */
 export function stems(text: string, surface?: Map<string, string>): string[] {
   const out: string[] = [];
-  for (const match of normalize(text).matchAll(WORD)) {
-    const word = match[0];
+  for (const { text: word, shape } of tokenize(normalize(text))) {
+    if (shape) {
+      out.push(word);
+      continue;
+    }
     if (word.length < 2 || word.length > 40 || STOPWORDS.has(word)) continue;
     const s = stem(word);
     out.push(s);

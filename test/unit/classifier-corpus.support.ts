@@ -25,7 +25,7 @@ const PAIRS: Record<string, string> = {
 };
 
 /** Pages joined the way the worker's pipeline joins them. */
-function joinPages(pages: string[]): string {
+export function joinPages(pages: string[]): string {
   if (pages.length <= 1) return pages[0] ?? '';
   return pages.map((p, i) => `--- page ${i + 1} ---\n${p}`).join('\n\n');
 }

@@ -1,7 +1,7 @@
 import type { ClassificationInput } from '../../src/classifier/classifier.port';
 import { CorrectionStore, type Correction, type NewCorrection } from '../../src/classifier/correction-store.port';
 import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
-import { LocalClassifier } from '../../src/classifier/local.classifier';
+import { LOCAL_MODEL_NAME, LocalClassifier } from '../../src/classifier/local.classifier';
 import { TrainingExamples } from '../../src/classifier/training-examples';
 
 /** In-memory CorrectionStore: a hand-written fake of the port. */
@@ -62,7 +62,7 @@ describe('LocalClassifier', () => {
     expect(result.confidence).toBeGreaterThan(0.4);
     expect(result.confidence).toBeLessThanOrEqual(1);
     expect(result.classifier).toBe('local');
-    expect(result.model).toBe('tfidf-centroid-v1');
+    expect(result.model).toBe(LOCAL_MODEL_NAME);
   });
 
   it('gives the evidence that decided', async () => {
@@ -77,7 +77,7 @@ describe('LocalClassifier', () => {
       confidence: 0,
       reasons: ['no text could be read'],
       classifier: 'local',
-      model: 'tfidf-centroid-v1',
+      model: LOCAL_MODEL_NAME,
     });
   });
 
