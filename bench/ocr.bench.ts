@@ -19,7 +19,14 @@ import { buildExtractor } from '../test/support/ocr-extractor.builder';
 import { textImagePng, textPdf } from '../test/support/ocr-fixtures';
 
 const MB = 1024 * 1024;
-const OCR_IMAGES = ['receipt/rcp_sroie_005.jpg', 'receipt/rcp_sroie_047.jpg', 'invoice/inv_simple.png', 'form/frm_tax_1040.png', 'resume/res_table_simple.png', 'invoice/inv_contoso_de.png'];
+const OCR_IMAGES = [
+  'receipt/rcp_sroie_005.jpg',
+  'receipt/rcp_sroie_047.jpg',
+  'invoice/inv_simple.png',
+  'form/frm_tax_1040.png',
+  'resume/res_table_simple.png',
+  'invoice/inv_contoso_de.png',
+];
 
 interface Doc {
   name: string;
@@ -28,7 +35,9 @@ interface Doc {
 }
 
 /** Runs fn while sampling RSS every 10 ms; returns its duration and the peak RSS seen. */
-async function measure<T>(fn: () => Promise<T>): Promise<{ value: T | DocumentError; ms: number; peakRssMb: number; baseRssMb: number }> {
+async function measure<T>(
+  fn: () => Promise<T>,
+): Promise<{ value: T | DocumentError; ms: number; peakRssMb: number; baseRssMb: number }> {
   const base = process.memoryUsage.rss();
   let peak = base;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
@@ -46,14 +55,21 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ value: T | DocumentEr
   return { value, ms: performance.now() - start, peakRssMb: peak / MB, baseRssMb: base / MB };
 }
 
-async function pagesPerSecond(extractor: TextExtractor, docs: Doc[], concurrency: number): Promise<string> {
+async function pagesPerSecond(
+  extractor: TextExtractor,
+  docs: Doc[],
+  concurrency: number,
+  perFile?: Map<string, number>,
+): Promise<string> {
   let pages = 0;
   const queue = [...docs];
   const { ms, peakRssMb } = await measure(() =>
     Promise.all(
       Array.from({ length: concurrency }, async () => {
         for (let doc = queue.shift(); doc; doc = queue.shift()) {
+          const start = performance.now();
           const result = await extractor.extract({ ...doc, filename: doc.name, signal: AbortSignal.timeout(300_000) });
+          perFile?.set(doc.name, performance.now() - start);
           pages += result.pages.length;
         }
       }),
@@ -67,21 +83,44 @@ function corpusDoc(file: string, contentType: string): Doc {
 }
 
 async function benchTextLayer(): Promise<void> {
-  const pdf = await textPdf(Array.from({ length: 20 }, (_, i) => `Page ${i + 1}\nA digital statement line with an amount of ${i * 10}.00 EUR`));
+  const pdf = await textPdf(
+    Array.from({ length: 20 }, (_, i) => `Page ${i + 1}\nA digital statement line with an amount of ${i * 10}.00 EUR`),
+  );
   const extractor = buildExtractor(null);
-  await extractor.extract({ bytes: pdf, contentType: 'application/pdf', filename: 'warm-up', signal: AbortSignal.timeout(60_000) });
-  console.log(`text layer, 20-page digital PDF x5: ${await pagesPerSecond(extractor, Array(5).fill({ name: '20p', bytes: pdf, contentType: 'application/pdf' }), 1)}`);
+  await extractor.extract({
+    bytes: pdf,
+    contentType: 'application/pdf',
+    filename: 'warm-up',
+    signal: AbortSignal.timeout(60_000),
+  });
+  console.log(
+    `text layer, 20-page digital PDF x5: ${await pagesPerSecond(extractor, Array(5).fill({ name: '20p', bytes: pdf, contentType: 'application/pdf' }), 1)}`,
+  );
 }
 
 async function benchTesseract(): Promise<void> {
   const docs = hasCorpus
     ? OCR_IMAGES.map((f) => corpusDoc(f, f.endsWith('.jpg') ? 'image/jpeg' : 'image/png'))
-    : Array.from({ length: 4 }, (_, i) => ({ name: `generated-${i}`, bytes: textImagePng([`INVOICE ${i}`, 'TOTAL 10.00']), contentType: 'image/png' }));
+    : Array.from({ length: 4 }, (_, i) => ({
+        name: `generated-${i}`,
+        bytes: textImagePng([`INVOICE ${i}`, 'TOTAL 10.00']),
+        contentType: 'image/png',
+      }));
   for (const workers of [1, availableParallelism()]) {
-    const engine: OcrEngine = new TesseractOcrEngine({ languages: ['eng'], workers, orientationCheckBelow: 0.6 });
+    const engine: OcrEngine = new TesseractOcrEngine({ languages: ['eng'], workers });
     const extractor = buildExtractor(engine);
-    await extractor.extract({ ...docs[0], filename: 'warm-up', signal: AbortSignal.timeout(300_000) });
-    console.log(`tesseract, ${workers} worker(s), ${docs.length} images, ${workers} at a time: ${await pagesPerSecond(extractor, docs, workers)}`);
+    // Warm up every worker (they start on demand), so start-up is not counted below.
+    await Promise.all(
+      Array.from({ length: workers }, () =>
+        extractor.extract({ ...docs[0], filename: 'warm-up', signal: AbortSignal.timeout(300_000) }),
+      ),
+    );
+    const perFile = new Map<string, number>();
+    console.log(
+      `tesseract, ${workers} worker(s), ${docs.length} images, ${workers} at a time: ${await pagesPerSecond(extractor, docs, workers, perFile)}`,
+    );
+    const times = [...perFile].map(([name, ms]) => `${name.replace(/^.*\//, '')} ${(ms / 1000).toFixed(1)} s`);
+    console.log(`  per file: ${times.join(', ')}`);
     await engine.close();
   }
 }
@@ -89,9 +128,18 @@ async function benchTesseract(): Promise<void> {
 async function benchTextract(): Promise<void> {
   const server = new FakeTextractServer();
   const endpoint = await server.start();
-  const client = new TextractClient({ region: 'eu-west-1', endpoint, maxAttempts: 1, credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' } });
+  const client = new TextractClient({
+    region: 'eu-west-1',
+    endpoint,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' },
+  });
   const engine = new TextractExtractor(client, { concurrency: 4, maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 });
-  const docs = Array.from({ length: 20 }, (_, i) => ({ name: `img-${i}`, bytes: textImagePng([`PAGE ${i}`]), contentType: 'image/png' }));
+  const docs = Array.from({ length: 20 }, (_, i) => ({
+    name: `img-${i}`,
+    bytes: textImagePng([`PAGE ${i}`]),
+    contentType: 'image/png',
+  }));
   console.log(`textract (loopback), 20 images, 4 at a time: ${await pagesPerSecond(buildExtractor(engine), docs, 4)}`);
   await engine.close();
   await server.stop();
@@ -99,26 +147,55 @@ async function benchTextract(): Promise<void> {
 
 async function benchBadFiles(): Promise<void> {
   if (!hasCorpus) return;
-  const extractor = buildExtractor(new TesseractOcrEngine({ languages: ['eng'], workers: 1, orientationCheckBelow: 0.6 }));
-  for (const file of ['bad_zero_bytes.pdf', 'bad_one_byte.png', 'bad_header_only.pdf', 'bad_truncated_trailer.pdf', 'bad_junk_before_header.pdf', 'bad_jpeg_named.pdf', 'bad_corrupt.png', 'bad_encrypted_user_pw.pdf', 'bad_encrypted_paper.pdf', 'bad_fake_page_count.pdf', 'bad_619_pages.pdf', 'bad_page_tree_cycle.pdf', 'bad_deflate_bomb.pdf', 'bad_35000px_image.pdf', 'bad_20000px.png']) {
+  const extractor = buildExtractor(new TesseractOcrEngine({ languages: ['eng'], workers: 1 }));
+  for (const file of [
+    'bad_zero_bytes.pdf',
+    'bad_one_byte.png',
+    'bad_header_only.pdf',
+    'bad_truncated_trailer.pdf',
+    'bad_junk_before_header.pdf',
+    'bad_jpeg_named.pdf',
+    'bad_corrupt.png',
+    'bad_encrypted_user_pw.pdf',
+    'bad_encrypted_paper.pdf',
+    'bad_fake_page_count.pdf',
+    'bad_619_pages.pdf',
+    'bad_page_tree_cycle.pdf',
+    'bad_deflate_bomb.pdf',
+    'bad_35000px_image.pdf',
+    'bad_20000px.png',
+  ]) {
     const bytes = new Uint8Array(readFileSync(join(CORPUS_DIR, 'bad', file)));
-    const contentType = (await fileTypeFromBuffer(bytes))?.mime ?? (file.endsWith('.pdf') ? 'application/pdf' : 'image/png');
-    const { value, ms, peakRssMb, baseRssMb } = await measure(() => extractor.extract({ bytes, contentType, filename: file, signal: AbortSignal.timeout(120_000) }));
-    const outcome = value instanceof DocumentError ? `error ${value.code}` : `${value.pages.length}/${value.pageCount} pages (${value.pages.map((p) => p.source).filter((s, i, a) => a.indexOf(s) === i).join(',')})`;
-    console.log(`bad/${file}: ${outcome}, ${ms.toFixed(0)} ms, peak RSS ${peakRssMb.toFixed(0)} MB (+${(peakRssMb - baseRssMb).toFixed(0)} MB)`);
+    const contentType =
+      (await fileTypeFromBuffer(bytes))?.mime ?? (file.endsWith('.pdf') ? 'application/pdf' : 'image/png');
+    const { value, ms, peakRssMb, baseRssMb } = await measure(() =>
+      extractor.extract({ bytes, contentType, filename: file, signal: AbortSignal.timeout(120_000) }),
+    );
+    const outcome =
+      value instanceof DocumentError
+        ? `error ${value.code}`
+        : `${value.pages.length}/${value.pageCount} pages (${value.pages
+            .map((p) => p.source)
+            .filter((s, i, a) => a.indexOf(s) === i)
+            .join(',')})`;
+    console.log(
+      `bad/${file}: ${outcome}, ${ms.toFixed(0)} ms, peak RSS ${peakRssMb.toFixed(0)} MB (+${(peakRssMb - baseRssMb).toFixed(0)} MB)`,
+    );
   }
 }
 
-export async function runOcrBench(): Promise<void> {
+/** `only`: run just these parts (text-layer, textract, bad, tesseract); all when empty. */
+export async function runOcrBench(only: string[] = []): Promise<void> {
+  const want = (part: string) => only.length === 0 || only.includes(part);
   console.log(`node ${process.version}, ${availableParallelism()} cores`);
-  await benchTextLayer();
-  await benchTextract();
-  await benchBadFiles();
-  await benchTesseract();
+  if (want('text-layer')) await benchTextLayer();
+  if (want('textract')) await benchTextract();
+  if (want('bad')) await benchBadFiles();
+  if (want('tesseract')) await benchTesseract();
 }
 
 if (require.main === module) {
-  runOcrBench().then(
+  runOcrBench(process.argv.slice(2)).then(
     () => process.exit(0),
     (error: unknown) => {
       console.error(error);

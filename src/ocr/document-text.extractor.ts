@@ -76,20 +76,14 @@ export class DocumentTextExtractor extends TextExtractor {
       const ocr = this.ocr;
       if (ocr && scanned.length > 0) {
         // At most `parallelism` page images exist at a time, whatever the page count.
-        const limit = pLimit(ocr.parallelism);
-        try {
-          await Promise.all(
-            scanned.map((number) =>
-              limit(async () => {
-                throwIfAborted(signal);
-                const result = await raceAbort(ocr.recognize(await this.scannedPage(pdf, number, ocr), signal), signal);
-                pages[number - 1] = { number, text: result.text, source: ocr.source, confidence: result.confidence };
-              }),
-            ),
-          );
-        } finally {
-          limit.clearQueue();
-        }
+        const results = await withLimit(ocr.parallelism, scanned.length, async (i) => {
+          throwIfAborted(signal);
+          return raceAbort(ocr.recognize(await this.scannedPage(pdf, scanned[i - 1], ocr), signal), signal);
+        });
+        results.forEach((result, i) => {
+          const number = scanned[i];
+          pages[number - 1] = { number, text: result.text, source: ocr.source, confidence: result.confidence };
+        });
       }
       if (scansWithoutOcr.length > 0) {
         warnings.push(`${pageList(scansWithoutOcr)} no text layer (a scan) and OCR is off, so no text was read there`);
@@ -120,17 +114,32 @@ export class DocumentTextExtractor extends TextExtractor {
       await raceAbort(this.images.page(input.bytes, 0), signal);
       warnings.unshift('The file is an image and OCR is off, so no text was read');
       const pages: ExtractedPage[] = [];
-      for (let number = 1; number <= readable; number++) pages.push({ number, text: '', source: 'none', confidence: null });
+      for (let number = 1; number <= readable; number++)
+        pages.push({ number, text: '', source: 'none', confidence: null });
       return { pages, pageCount, warnings };
     }
-    const pages: ExtractedPage[] = [];
-    for (let number = 1; number <= readable; number++) {
+    const ocr = this.ocr;
+    // Frames of a multi-page TIFF in parallel like scanned PDF pages: at most `parallelism` at once.
+    const pages = await withLimit(ocr.parallelism, readable, async (number): Promise<ExtractedPage> => {
       throwIfAborted(signal);
       const { png } = await raceAbort(this.images.page(input.bytes, number - 1), signal);
-      const result = await raceAbort(this.ocr.recognize({ kind: 'image', bytes: png, contentType: 'image/png' }, signal), signal);
-      pages.push({ number, text: result.text, source: this.ocr.source, confidence: result.confidence });
-    }
+      const result = await raceAbort(
+        ocr.recognize({ kind: 'image', bytes: png, contentType: 'image/png' }, signal),
+        signal,
+      );
+      return { number, text: result.text, source: ocr.source, confidence: result.confidence };
+    });
     return { pages, pageCount, warnings };
+  }
+}
+
+/** Runs task(1..count) with at most `concurrency` in flight; results in page order. */
+async function withLimit<T>(concurrency: number, count: number, task: (number: number) => Promise<T>): Promise<T[]> {
+  const limit = pLimit(concurrency);
+  try {
+    return await Promise.all(Array.from({ length: count }, (_, i) => limit(() => task(i + 1))));
+  } finally {
+    limit.clearQueue();
   }
 }
 

@@ -53,7 +53,11 @@ export class ImageNormalizer {
         .greyscale()
         .png({ compressionLevel: 1 })
         .toBuffer({ resolveWithObject: true });
-      return { png: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+      return {
+        png: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+        width: info.width,
+        height: info.height,
+      };
     } catch (error) {
       throw toImageError(error, maxImagePixels);
     }

@@ -2,8 +2,7 @@ import type { TextSource } from './text-extractor.port';
 
 /** What an OCR engine is handed: one page, either as an image or as a single-page PDF. */
 export type OcrPageInput =
-  | { kind: 'image'; bytes: Uint8Array; contentType: 'image/png' | 'image/jpeg' }
-  | { kind: 'pdf'; bytes: Uint8Array };
+  { kind: 'image'; bytes: Uint8Array; contentType: 'image/png' | 'image/jpeg' } | { kind: 'pdf'; bytes: Uint8Array };
 
 export interface OcrPageResult {
   text: string;

@@ -43,7 +43,7 @@ function createOcrEngine(config: AppConfig): OcrEngine | null {
     case 'none':
       return null;
     case 'tesseract':
-      return new TesseractOcrEngine({ languages: ocr.languages, workers: ocr.workers, orientationCheckBelow: 0.6 });
+      return new TesseractOcrEngine({ languages: ocr.languages, workers: ocr.workers });
     case 'textract':
       return new TextractExtractor(
         // Retries are ours (TextractExtractor), so the SDK makes exactly one attempt per call.

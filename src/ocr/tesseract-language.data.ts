@@ -17,10 +17,13 @@ export function languageDataFile(code: string, flavour: keyof typeof FOLDERS): s
   try {
     packageDir = dirname(require.resolve(`@tesseract.js-data/${code}/package.json`));
   } catch {
-    throw new Error(`OCR language "${code}" needs the npm package @tesseract.js-data/${code}; install it or change OCR_LANGUAGES`);
+    throw new Error(
+      `OCR language "${code}" needs the npm package @tesseract.js-data/${code}; install it or change OCR_LANGUAGES`,
+    );
   }
   const file = join(packageDir, FOLDERS[flavour], `${code}.traineddata.gz`);
-  if (!existsSync(file)) throw new Error(`@tesseract.js-data/${code} has no ${FOLDERS[flavour]}/${code}.traineddata.gz`);
+  if (!existsSync(file))
+    throw new Error(`@tesseract.js-data/${code} has no ${FOLDERS[flavour]}/${code}.traineddata.gz`);
   return file;
 }
 

@@ -1,124 +1,96 @@
 import sharp from 'sharp';
-import { createScheduler, createWorker, OEM, Scheduler, Worker } from 'tesseract.js';
 import { DocumentError } from '../common/document-error';
+import { throwIfAborted } from './abort';
 import { OcrEngine, OcrPageInput, OcrPageResult } from './ocr-engine.port';
+import { mayBeMisoriented } from './orientation.heuristic';
+import { PoolClosedError, ResourcePool } from './resource-pool';
 import { LanguageDirectory, languageDirectory } from './tesseract-language.data';
+import { TesseractSlot } from './tesseract.slot';
 
 export interface TesseractSettings {
   /** Tesseract language codes, each from its own @tesseract.js-data package. */
   languages: string[];
-  /** Size of the worker pool, shared by every document of this process. */
+  /** Pages recognised at once by this process (one worker thread each, so at most the cores). */
   workers: number;
-  /** Below this mean confidence (0..1) a page is checked for 90/180/270 degree rotation. */
-  orientationCheckBelow: number;
 }
 
 /**
- * Local OCR with tesseract.js (WebAssembly, no network). Workers are created on first use and
- * reused across documents; a separate legacy-engine worker runs orientation detection (OSD),
- * only for pages whose first reading came out poor, since OSD costs about half a second a page.
+ * Local OCR with tesseract.js (WebAssembly, no network). A pool of slots (TesseractSlot), started
+ * on demand and reused across documents; a page holds one slot for all its passes. Orientation
+ * detection runs only when the first reading looks like a misoriented page (orientation.heuristic).
  */
 export class TesseractOcrEngine extends OcrEngine {
   readonly source = 'tesseract' as const;
   readonly pdfPageInput = 'image' as const;
   readonly maxInputBytes = Number.POSITIVE_INFINITY;
-  private pool?: Promise<{ scheduler: Scheduler; languages: LanguageDirectory }>;
-  private osd?: Promise<Worker>;
-  private closed = false;
+  private languages?: LanguageDirectory;
+  private readonly pool: ResourcePool<TesseractSlot>;
 
   constructor(private readonly settings: TesseractSettings) {
     super();
+    this.pool = new ResourcePool(
+      settings.workers,
+      () => this.startSlot(),
+      (slot) => slot.terminate(),
+    );
   }
 
   get parallelism(): number {
     return this.settings.workers;
   }
 
-  async recognize(page: OcrPageInput): Promise<OcrPageResult> {
+  /** Slots started so far (they start on demand, up to `workers`). */
+  get startedWorkers(): number {
+    return this.pool.started;
+  }
+
+  async recognize(page: OcrPageInput, signal: AbortSignal): Promise<OcrPageResult> {
     if (page.kind !== 'image') throw new Error('TesseractOcrEngine reads images; rasterise PDF pages first');
+    // A view, not a copy: tesseract.js copies once more itself before posting to its thread.
     const image = Buffer.from(page.bytes.buffer, page.bytes.byteOffset, page.bytes.byteLength);
-    const first = await this.read(image);
-    if (first.confidence >= this.settings.orientationCheckBelow) return first;
-    const degrees = await this.orientation(image);
-    if (degrees === 0) return first;
-    const upright = await sharp(image).rotate(degrees).png({ compressionLevel: 1 }).toBuffer();
-    const second = await this.read(upright);
-    return second.confidence > first.confidence ? second : first;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    const [pool, osd] = await Promise.allSettled([this.pool, this.osd]);
-    this.pool = undefined;
-    this.osd = undefined;
-    if (pool.status === 'fulfilled' && pool.value) {
-      await pool.value.scheduler.terminate();
-      pool.value.languages.dispose();
-    }
-    if (osd.status === 'fulfilled' && osd.value) await osd.value.terminate();
-  }
-
-  private async read(image: Buffer): Promise<OcrPageResult> {
-    const { scheduler } = await this.workers();
-    const { data } = await scheduler.addJob('recognize', image);
-    return { text: data.text, confidence: Math.max(0, Math.min(1, data.confidence / 100)) };
-  }
-
-  /** Clockwise degrees that make the page upright (tesseract reports the page's own rotation). */
-  private async orientation(image: Buffer): Promise<number> {
-    const osd = await this.osdWorker();
     try {
-      const { data } = await osd.detect(image);
-      return data.orientation_degrees ?? 0;
-    } catch {
-      // OSD fails on pages with too little text to judge; the first reading stands.
-      return 0;
-    }
-  }
-
-  private workers(): Promise<{ scheduler: Scheduler; languages: LanguageDirectory }> {
-    if (this.closed) return Promise.reject(new DocumentError('provider_unavailable', 'Local OCR is shutting down', true));
-    this.pool ??= this.startPool().catch((error: unknown) => {
-      this.pool = undefined;
-      throw new DocumentError('provider_unavailable', `Local OCR could not start: ${messageOf(error)}`);
-    });
-    return this.pool;
-  }
-
-  private async startPool(): Promise<{ scheduler: Scheduler; languages: LanguageDirectory }> {
-    const languages = languageDirectory(this.settings.languages, 'lstm');
-    const scheduler = createScheduler();
-    try {
-      const workers = await Promise.all(
-        Array.from({ length: this.settings.workers }, () =>
-          createWorker(this.settings.languages, OEM.LSTM_ONLY, {
-            langPath: languages.langPath,
-            cacheMethod: 'none',
-            gzip: true,
-          }),
-        ),
-      );
-      for (const worker of workers) scheduler.addWorker(worker);
-      return { scheduler, languages };
+      return await this.pool.use((slot) => this.readUpright(slot, image, signal), signal);
     } catch (error) {
-      await scheduler.terminate();
-      languages.dispose();
+      if (error instanceof PoolClosedError)
+        throw new DocumentError('provider_unavailable', 'Local OCR is shutting down', true);
       throw error;
     }
   }
 
-  private osdWorker(): Promise<Worker> {
-    this.osd ??= (async () => {
-      const dir = languageDirectory(['osd'], 'legacy');
-      return createWorker('osd', OEM.TESSERACT_ONLY, {
-        langPath: dir.langPath,
-        cacheMethod: 'none',
-        gzip: true,
-        legacyCore: true,
-        legacyLang: true,
-      });
-    })();
-    return this.osd;
+  async close(): Promise<void> {
+    await this.pool.close();
+    this.languages?.dispose();
+    this.languages = undefined;
+  }
+
+  private async readUpright(slot: TesseractSlot, image: Buffer, signal: AbortSignal): Promise<OcrPageResult> {
+    const first = await this.read(slot, image);
+    if (!mayBeMisoriented(first)) return first;
+    throwIfAborted(signal);
+    const degrees = await slot.uprightRotation(image);
+    if (degrees === 0) return first;
+    throwIfAborted(signal);
+    const upright = await sharp(image).rotate(degrees).png({ compressionLevel: 1 }).toBuffer();
+    const second = await this.read(slot, upright);
+    // OSD misjudges some upright photos (ID cards) as upside down: keep the better reading.
+    return second.confidence > first.confidence ? second : first;
+  }
+
+  private async read(slot: TesseractSlot, image: Buffer): Promise<OcrPageResult> {
+    try {
+      return await slot.read(image);
+    } catch (error) {
+      throw new DocumentError('corrupt_image', `Local OCR could not read the page: ${messageOf(error)}`);
+    }
+  }
+
+  private async startSlot(): Promise<TesseractSlot> {
+    try {
+      this.languages ??= languageDirectory(this.settings.languages, 'lstm');
+      return await TesseractSlot.start(this.settings.languages, this.languages.langPath);
+    } catch (error) {
+      throw new DocumentError('provider_unavailable', `Local OCR could not start: ${messageOf(error)}`);
+    }
   }
 }
 

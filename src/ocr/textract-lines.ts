@@ -11,17 +11,31 @@ export function linesInReadingOrder(blocks: Block[]): { text: string; confidence
       const box = b.Geometry?.BoundingBox;
       const top = box?.Top ?? 0;
       const height = box?.Height ?? 0;
-      return { text: b.Text ?? '', left: box?.Left ?? 0, middle: top + height / 2, height, confidence: b.Confidence ?? 0 };
+      return {
+        text: b.Text ?? '',
+        left: box?.Left ?? 0,
+        middle: top + height / 2,
+        height,
+        confidence: b.Confidence ?? 0,
+      };
     })
     .sort((a, b) => a.middle - b.middle);
   const rows: (typeof lines)[] = [];
   for (const line of lines) {
     const row = rows.at(-1);
     const anchor = row?.[0];
-    if (row && anchor && Math.abs(line.middle - anchor.middle) < Math.max(anchor.height, line.height) / 2) row.push(line);
+    if (row && anchor && Math.abs(line.middle - anchor.middle) < Math.max(anchor.height, line.height) / 2)
+      row.push(line);
     else rows.push([line]);
   }
-  const text = rows.map((row) => row.sort((a, b) => a.left - b.left).map((l) => l.text).join(' ')).join('\n');
+  const text = rows
+    .map((row) =>
+      row
+        .sort((a, b) => a.left - b.left)
+        .map((l) => l.text)
+        .join(' '),
+    )
+    .join('\n');
   const confidence = lines.length ? lines.reduce((sum, l) => sum + l.confidence, 0) / lines.length / 100 : 0;
   return { text, confidence };
 }

@@ -14,7 +14,8 @@ const REJECTED: Record<string, string> = {
   InvalidParameterException: 'Textract refused the request as invalid',
   UnsupportedDocumentException: 'Textract does not support this document format',
   BadDocumentException: 'Textract could not read the document (damaged or unsupported content)',
-  DocumentTooLargeException: 'The page is too large for Textract (synchronous calls take at most 10 MB and 10,000 pixels a side)',
+  DocumentTooLargeException:
+    'The page is too large for Textract (synchronous calls take at most 10 MB and 10,000 pixels a side)',
 };
 
 export interface AwsLikeError {
@@ -37,7 +38,11 @@ export function toDocumentError(error: AwsLikeError, attempts: number): Document
   const rejected = REJECTED[name];
   if (rejected) return new DocumentError('textract_rejected', `${rejected} (${name}${detail})`);
   if (isRetryable(error)) {
-    return new DocumentError('provider_unavailable', `Textract is unavailable after ${attempts} attempts (${name}${detail})`, true);
+    return new DocumentError(
+      'provider_unavailable',
+      `Textract is unavailable after ${attempts} attempts (${name}${detail})`,
+      true,
+    );
   }
   return new DocumentError('provider_unavailable', `Textract call failed (${name}${detail})`);
 }

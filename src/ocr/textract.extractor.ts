@@ -46,7 +46,10 @@ export class TextractExtractor extends OcrEngine {
   recognize(page: OcrPageInput, signal: AbortSignal): Promise<OcrPageResult> {
     if (page.bytes.byteLength > TEXTRACT_SYNC_MAX_BYTES) {
       return Promise.reject(
-        new DocumentError('textract_rejected', `The page is ${page.bytes.byteLength} bytes; Textract takes at most 10 MB per page`),
+        new DocumentError(
+          'textract_rejected',
+          `The page is ${page.bytes.byteLength} bytes; Textract takes at most 10 MB per page`,
+        ),
       );
     }
     return this.limit(() => this.detectWithRetries(page.bytes, signal));
@@ -61,7 +64,9 @@ export class TextractExtractor extends OcrEngine {
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw abortError(signal);
       try {
-        const out = await this.client.send(new DetectDocumentTextCommand({ Document: { Bytes: bytes } }), { abortSignal: signal });
+        const out = await this.client.send(new DetectDocumentTextCommand({ Document: { Bytes: bytes } }), {
+          abortSignal: signal,
+        });
         return linesInReadingOrder(out.Blocks ?? []);
       } catch (error) {
         if (signal.aborted) throw abortError(signal);

@@ -67,18 +67,23 @@ describeWithCorpus('hostile and broken files (corpus bad/)', () => {
     expect(outcome.warnings.join(' ')).toMatch(/619 pages.*first 50/);
   });
 
-  it.each(['bad_fake_page_count.pdf', 'bad_page_tree_cycle.pdf', 'bad_deflate_bomb.pdf', 'bad_truncated_trailer.pdf', 'bad_junk_before_header.pdf', 'bad_jpeg_named.pdf'])(
-    '%s ends as a bounded result or a per-file error',
-    async (file) => {
-      const outcome = await run(file);
-      if (outcome instanceof DocumentError) expect(outcome.code).toMatch(/^[a-z_]+$/);
-      else expect(outcome.pages.length).toBeLessThanOrEqual(50);
-    },
-  );
+  it.each([
+    'bad_fake_page_count.pdf',
+    'bad_page_tree_cycle.pdf',
+    'bad_deflate_bomb.pdf',
+    'bad_truncated_trailer.pdf',
+    'bad_junk_before_header.pdf',
+    'bad_jpeg_named.pdf',
+  ])('%s ends as a bounded result or a per-file error', async (file) => {
+    const outcome = await run(file);
+    if (outcome instanceof DocumentError) expect(outcome.code).toMatch(/^[a-z_]+$/);
+    else expect(outcome.pages.length).toBeLessThanOrEqual(50);
+  });
 
   it('bad_35000px_image.pdf stays within the time and memory limits', async () => {
     const outcome = await run('bad_35000px_image.pdf');
-    if (outcome instanceof DocumentError) expect(['timeout', 'resource_limit', 'image_too_large']).toContain(outcome.code);
+    if (outcome instanceof DocumentError)
+      expect(['timeout', 'resource_limit', 'image_too_large']).toContain(outcome.code);
     else expect(outcome.pages.length).toBe(1);
   });
 

@@ -9,7 +9,7 @@ import { mixedPdf, textImagePng } from '../support/ocr-fixtures';
 jest.setTimeout(120_000);
 
 // One pool for the whole file, as in the service: workers are reused across documents.
-const engine = new TesseractOcrEngine({ languages: ['eng'], workers: 2, orientationCheckBelow: 0.6 });
+const engine = new TesseractOcrEngine({ languages: ['eng'], workers: 2 });
 const extractor = buildExtractor(engine);
 afterAll(() => engine.close());
 
@@ -26,14 +26,22 @@ describe('local OCR (tesseract.js) on generated fixtures', () => {
   });
 
   it('reads the scanned page of a mixed PDF and keeps the text layer of the other', async () => {
-    const pdf = await mixedPdf('Cover page with a real text layer about the contract', ['RENTAL AGREEMENT', 'SIGNED BY BOTH PARTIES']);
+    const pdf = await mixedPdf('Cover page with a real text layer about the contract', [
+      'RENTAL AGREEMENT',
+      'SIGNED BY BOTH PARTIES',
+    ]);
     const result = await extractor.extract(input(pdf, 'application/pdf'));
     expect(result.pages.map((p) => p.source)).toEqual(['text-layer', 'tesseract']);
     expect(words(result.pages[1].text)).toContain('RENTAL AGREEMENT');
   });
 
   it('turns a page that lies on its side upright before reading it', async () => {
-    const upright = textImagePng(['QUARTERLY REPORT', 'REVENUE GREW STRONGLY', 'ACROSS ALL REGIONS', 'IN THE THIRD QUARTER']);
+    const upright = textImagePng([
+      'QUARTERLY REPORT',
+      'REVENUE GREW STRONGLY',
+      'ACROSS ALL REGIONS',
+      'IN THE THIRD QUARTER',
+    ]);
     const sideways = new Uint8Array(await sharp(upright).rotate(90).png().toBuffer());
     const result = await extractor.extract(input(sideways, 'image/png'));
     expect(words(result.pages[0].text)).toContain('QUARTERLY REPORT');

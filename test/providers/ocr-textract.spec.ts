@@ -48,9 +48,13 @@ describe('Textract through the real SDK client against a loopback Textract', () 
     const [request] = server.requests;
     expect(request.target).toBe('Textract.DetectDocumentText');
     expect(request.contentType).toBe('application/x-amz-json-1.1');
-    expect(request.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/textract\/aws4_request/);
+    expect(request.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/textract\/aws4_request/,
+    );
     expect(request.documentBytes.subarray(1, 4).toString()).toBe('PNG');
-    expect(result.pages).toEqual([{ number: 1, text: 'INVOICE 42\nTotal due 100 EUR', source: 'textract', confidence: 0.985 }]);
+    expect(result.pages).toEqual([
+      { number: 1, text: 'INVOICE 42\nTotal due 100 EUR', source: 'textract', confidence: 0.985 },
+    ]);
   });
 
   it('splits a multi-page scanned PDF into single-page PDFs, one call per page', async () => {
@@ -61,7 +65,11 @@ describe('Textract through the real SDK client against a loopback Textract', () 
       expect(page.getPageCount()).toBe(1);
     }
     expect(result.pageCount).toBe(3);
-    expect(result.pages.map((p) => [p.number, p.source])).toEqual([[1, 'textract'], [2, 'textract'], [3, 'textract']]);
+    expect(result.pages.map((p) => [p.number, p.source])).toEqual([
+      [1, 'textract'],
+      [2, 'textract'],
+      [3, 'textract'],
+    ]);
   });
 
   it('keeps text-layer pages local and sends only the scanned page', async () => {
@@ -72,7 +80,9 @@ describe('Textract through the real SDK client against a loopback Textract', () 
   });
 
   it('does not call Textract for a digital PDF', async () => {
-    await buildExtractor(textract()).extract(input(await textPdf(['A digital page with plenty of text on it']), 'application/pdf'));
+    await buildExtractor(textract()).extract(
+      input(await textPdf(['A digital page with plenty of text on it']), 'application/pdf'),
+    );
     expect(server.requests).toHaveLength(0);
   });
 
@@ -91,7 +101,9 @@ describe('Textract through the real SDK client against a loopback Textract', () 
     'gives up on %s after the last attempt with a retryable provider_unavailable',
     async (type) => {
       for (let i = 0; i < 3; i++) server.script.push({ status: 400, type, message: 'slow down' });
-      const error = await buildExtractor(textract(3)).extract(input(textImagePng(['X']), 'image/png')).catch((e: unknown) => e);
+      const error = await buildExtractor(textract(3))
+        .extract(input(textImagePng(['X']), 'image/png'))
+        .catch((e: unknown) => e);
       expect(server.requests).toHaveLength(3);
       expect(error).toBeInstanceOf(DocumentError);
       expect(error).toMatchObject({ code: 'provider_unavailable', retryable: true });
@@ -99,22 +111,29 @@ describe('Textract through the real SDK client against a loopback Textract', () 
   );
 
   it('gives up on repeated 503s with a retryable provider_unavailable', async () => {
-    for (let i = 0; i < 2; i++) server.script.push({ status: 503, type: 'ServiceUnavailableException', message: 'down' });
-    const error = await buildExtractor(textract(2)).extract(input(textImagePng(['X']), 'image/png')).catch((e: unknown) => e);
+    for (let i = 0; i < 2; i++)
+      server.script.push({ status: 503, type: 'ServiceUnavailableException', message: 'down' });
+    const error = await buildExtractor(textract(2))
+      .extract(input(textImagePng(['X']), 'image/png'))
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'provider_unavailable', retryable: true });
   });
 
-  it.each(['InvalidParameterException', 'UnsupportedDocumentException', 'BadDocumentException', 'DocumentTooLargeException'])(
-    'turns %s into textract_rejected without retrying',
-    async (type) => {
-      server.script.push({ status: 400, type, message: 'no' });
-      const error = await buildExtractor(textract(3)).extract(input(textImagePng(['X']), 'image/png')).catch((e: unknown) => e);
-      expect(server.requests).toHaveLength(1);
-      expect(error).toBeInstanceOf(DocumentError);
-      expect(error).toMatchObject({ code: 'textract_rejected', retryable: false });
-      expect((error as DocumentError).message).toContain(type);
-    },
-  );
+  it.each([
+    'InvalidParameterException',
+    'UnsupportedDocumentException',
+    'BadDocumentException',
+    'DocumentTooLargeException',
+  ])('turns %s into textract_rejected without retrying', async (type) => {
+    server.script.push({ status: 400, type, message: 'no' });
+    const error = await buildExtractor(textract(3))
+      .extract(input(textImagePng(['X']), 'image/png'))
+      .catch((e: unknown) => e);
+    expect(server.requests).toHaveLength(1);
+    expect(error).toBeInstanceOf(DocumentError);
+    expect(error).toMatchObject({ code: 'textract_rejected', retryable: false });
+    expect((error as DocumentError).message).toContain(type);
+  });
 
   it('reports an unreachable endpoint as retryable provider_unavailable', async () => {
     const client = new TextractClient({
@@ -124,7 +143,9 @@ describe('Textract through the real SDK client against a loopback Textract', () 
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' },
     });
     const engine = new TextractExtractor(client, { concurrency: 1, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
-    const error = await buildExtractor(engine).extract(input(textImagePng(['X']), 'image/png')).catch((e: unknown) => e);
+    const error = await buildExtractor(engine)
+      .extract(input(textImagePng(['X']), 'image/png'))
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'provider_unavailable', retryable: true });
   });
 });

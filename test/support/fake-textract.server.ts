@@ -9,9 +9,7 @@ export interface TextractRequestRecord {
 }
 
 /** One scripted answer: a page of LINE texts, or an AWS JSON error with its HTTP status. */
-export type TextractReply =
-  | { lines: string[] }
-  | { status: number; type: string; message: string };
+export type TextractReply = { lines: string[] } | { status: number; type: string; message: string };
 
 /**
  * Loopback server speaking Textract's JSON 1.1 protocol for DetectDocumentText. Answers come from
@@ -73,7 +71,10 @@ function detectResponse(lines: string[]) {
   }));
   return {
     DocumentMetadata: { Pages: 1 },
-    Blocks: [{ BlockType: 'PAGE', Id: 'page', Geometry: { BoundingBox: { Left: 0, Top: 0, Width: 1, Height: 1 } } }, ...blocks.reverse()],
+    Blocks: [
+      { BlockType: 'PAGE', Id: 'page', Geometry: { BoundingBox: { Left: 0, Top: 0, Width: 1, Height: 1 } } },
+      ...blocks.reverse(),
+    ],
     DetectDocumentTextModelVersion: '1.0',
   };
 }

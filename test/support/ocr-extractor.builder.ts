@@ -6,7 +6,10 @@ import { DEFAULT_SANDBOX_LIMITS } from '../../src/ocr/pdf/pdf-sandbox';
 export const TEST_MAX_IMAGE_PIXELS = 40_000_000;
 
 /** A DocumentTextExtractor with the production defaults, built without Nest. */
-export function buildExtractor(engine: OcrEngine | null, overrides: Partial<DocumentTextExtractorSettings> = {}): DocumentTextExtractor {
+export function buildExtractor(
+  engine: OcrEngine | null,
+  overrides: Partial<DocumentTextExtractorSettings> = {},
+): DocumentTextExtractor {
   return new DocumentTextExtractor(
     {
       maxPages: 50,

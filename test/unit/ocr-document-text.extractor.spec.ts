@@ -1,5 +1,7 @@
 import { DocumentError } from '../../src/common/document-error';
+import { PDFDocument } from 'pdf-lib';
 import { ImageNormalizer } from '../../src/ocr/image.normalizer';
+import { OcrPageInput } from '../../src/ocr/ocr-engine.port';
 import { buildExtractor, input } from '../support/ocr-extractor.builder';
 import { mixedPdf, textImagePng, textPdf } from '../support/ocr-fixtures';
 import { RecordingOcrEngine } from '../support/ocr-recording.engine';
@@ -7,7 +9,10 @@ import { RecordingOcrEngine } from '../support/ocr-recording.engine';
 jest.setTimeout(30_000);
 
 async function failure(promise: Promise<unknown>): Promise<DocumentError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DocumentError);
   return error as DocumentError;
 }
@@ -25,7 +30,10 @@ describe('DocumentTextExtractor', () => {
 
   it('reads a digital PDF from its text layer without calling OCR', async () => {
     const ocr = new RecordingOcrEngine();
-    const pdf = await textPdf(['INVOICE number 2024-001\nTotal due: 1,234.56 EUR', 'Page two: payment terms are thirty days']);
+    const pdf = await textPdf([
+      'INVOICE number 2024-001\nTotal due: 1,234.56 EUR',
+      'Page two: payment terms are thirty days',
+    ]);
     const result = await buildExtractor(ocr).extract(input(pdf, 'application/pdf'));
     expect(ocr.calls).toHaveLength(0);
     expect(result.pageCount).toBe(2);
@@ -48,6 +56,28 @@ describe('DocumentTextExtractor', () => {
     ]);
   });
 
+  it('recognises up to `parallelism` scanned pages at once, in page order', async () => {
+    // Every call waits until both are in flight: with one page at a time this would never settle.
+    let arrived = 0;
+    let bothIn!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothIn = resolve));
+    const ocr = new (class extends RecordingOcrEngine {
+      override async recognize(page: OcrPageInput) {
+        const answer = await super.recognize(page);
+        if (++arrived === 2) bothIn();
+        await barrier;
+        return { ...answer, text: `page read #${arrived}` };
+      }
+    })('image', 'x', 10 * 1024 * 1024, 2);
+    const pdf = await mixedPdf('This first page has a real text layer with words', ['SCANNED PAGE']);
+    const twoScans = await PDFDocument.load(pdf);
+    const [copy] = await twoScans.copyPages(twoScans, [1]);
+    twoScans.addPage(copy);
+    const result = await buildExtractor(ocr).extract(input(await twoScans.save(), 'application/pdf'));
+    expect(ocr.calls).toHaveLength(2);
+    expect(result.pages.map((p) => p.source)).toEqual(['text-layer', 'tesseract', 'tesseract']);
+  });
+
   it('hands scanned pages as single-page PDFs to an engine that takes PDFs', async () => {
     const ocr = new RecordingOcrEngine('pdf');
     const pdf = await mixedPdf('This first page has a real text layer with words', ['SCANNED PAGE']);
@@ -65,7 +95,9 @@ describe('DocumentTextExtractor', () => {
   });
 
   it('reads the first maxPages pages and warns that the rest were skipped', async () => {
-    const pdf = await textPdf(['one', 'two', 'three', 'four', 'five'].map((w) => `This is page ${w} of a long text document`));
+    const pdf = await textPdf(
+      ['one', 'two', 'three', 'four', 'five'].map((w) => `This is page ${w} of a long text document`),
+    );
     const result = await buildExtractor(null, { maxPages: 2 }).extract(input(pdf, 'application/pdf'));
     expect(result.pageCount).toBe(5);
     expect(result.pages.map((p) => p.number)).toEqual([1, 2]);
@@ -76,7 +108,11 @@ describe('DocumentTextExtractor', () => {
     const ocr = new RecordingOcrEngine();
     const result = await buildExtractor(ocr).extract(input(textImagePng(['HELLO']), 'image/png'));
     expect(ocr.calls).toHaveLength(1);
-    expect(result).toEqual({ pages: [{ number: 1, text: 'recognised text', source: 'tesseract', confidence: 0.9 }], pageCount: 1, warnings: [] });
+    expect(result).toEqual({
+      pages: [{ number: 1, text: 'recognised text', source: 'tesseract', confidence: 0.9 }],
+      pageCount: 1,
+      warnings: [],
+    });
   });
 
   it('with OCR off, returns an image as one empty page with a warning', async () => {
@@ -89,9 +125,16 @@ describe('DocumentTextExtractor', () => {
     ['empty', new Uint8Array(0), 'application/pdf', 'empty_file'],
     ['zip', new TextEncoder().encode('PK zip bytes'), 'application/zip', 'unsupported_type'],
     ['junk pdf', new TextEncoder().encode('%PDF-1.7\nnot really a pdf\n%%EOF'), 'application/pdf', 'corrupt_pdf'],
-    ['truncated png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]), 'image/png', 'corrupt_image'],
+    [
+      'truncated png',
+      new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]),
+      'image/png',
+      'corrupt_image',
+    ],
   ])('fails a bad file with a per-file error: %s', async (_name, bytes, contentType, code) => {
-    expect((await failure(buildExtractor(new RecordingOcrEngine()).extract(input(bytes, contentType)))).code).toBe(code);
+    expect((await failure(buildExtractor(new RecordingOcrEngine()).extract(input(bytes, contentType)))).code).toBe(
+      code,
+    );
   });
 
   it('refuses an image over the pixel limit before decoding it', async () => {
@@ -103,8 +146,9 @@ describe('DocumentTextExtractor', () => {
   it('fails with timeout once the signal has fired', async () => {
     const pdf = await textPdf(['A page with enough text to count as a text layer']);
     const signal = AbortSignal.abort();
-    const error = await failure(buildExtractor(null).extract({ bytes: pdf, contentType: 'application/pdf', filename: 'x.pdf', signal }));
+    const error = await failure(
+      buildExtractor(null).extract({ bytes: pdf, contentType: 'application/pdf', filename: 'x.pdf', signal }),
+    );
     expect(error.code).toBe('timeout');
   });
 });
-

@@ -22,15 +22,22 @@ describe('OcrModule', () => {
     ['none', null],
     ['tesseract', TesseractOcrEngine],
     ['textract', TextractExtractor],
-  ] as const)('OCR_PROVIDER=%s exports a DocumentTextExtractor with the matching engine', async (provider, engineClass) => {
-    const moduleRef = await compile({ OCR_PROVIDER: provider, AWS_REGION: 'eu-west-1', TEXTRACT_ENDPOINT: 'http://127.0.0.1:9' });
-    expect(moduleRef.get(TextExtractor)).toBeInstanceOf(DocumentTextExtractor);
-    const { engine } = moduleRef.get(OcrComponents);
-    if (engineClass) expect(engine).toBeInstanceOf(engineClass);
-    else expect(engine).toBeNull();
-    const app = moduleRef.createNestApplication();
-    await app.init();
-    // Shutdown closes the engine (the tesseract pool was never started: pools are lazy).
-    await app.close();
-  });
+  ] as const)(
+    'OCR_PROVIDER=%s exports a DocumentTextExtractor with the matching engine',
+    async (provider, engineClass) => {
+      const moduleRef = await compile({
+        OCR_PROVIDER: provider,
+        AWS_REGION: 'eu-west-1',
+        TEXTRACT_ENDPOINT: 'http://127.0.0.1:9',
+      });
+      expect(moduleRef.get(TextExtractor)).toBeInstanceOf(DocumentTextExtractor);
+      const { engine } = moduleRef.get(OcrComponents);
+      if (engineClass) expect(engine).toBeInstanceOf(engineClass);
+      else expect(engine).toBeNull();
+      const app = moduleRef.createNestApplication();
+      await app.init();
+      // Shutdown closes the engine (the tesseract pool was never started: pools are lazy).
+      await app.close();
+    },
+  );
 });

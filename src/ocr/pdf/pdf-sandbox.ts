@@ -164,7 +164,10 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 function toDocumentError(error: { name: string; message: string }): DocumentError {
   switch (error.name) {
     case 'PasswordException':
-      return new DocumentError('encrypted_pdf', 'The PDF is password-protected; remove the password and upload it again');
+      return new DocumentError(
+        'encrypted_pdf',
+        'The PDF is password-protected; remove the password and upload it again',
+      );
     case 'InvalidPDFException':
     case 'FormatError':
     case 'MissingPDFException':
