@@ -16,23 +16,31 @@ export const SHAPE = {
 
 const MONTHS = 'jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec';
 
-// Alternatives are tried left to right at each position: longer shapes first, words last.
-// MRZ: a run of letters, digits and fillers with a double filler; OCR reads '<' as '<', '«' or '‹'.
-const TOKEN = new RegExp(
-  [
-    String.raw`(?<mrz>[a-z0-9]*[<«‹]{2,}[a-z0-9<«‹]*)`,
-    String.raw`(?<date>\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|\d{1,2}[ -]?(?:${MONTHS})[a-z]*[ -]?(?:\d{4}|\d{2}))(?!\d))`,
-    String.raw`(?<time>\b\d{1,2}:\d{2}(?::\d{2})?(?!\d))`,
-    String.raw`(?<amount>\d{1,3}(?:[,.' ]\d{3})*[.,]\d{2}(?![\d.,]\d))`,
-    String.raw`(?<percent>\d{1,3}(?:[.,]\d{1,2})?\s?%)`,
-    String.raw`(?<word>\p{L}[\p{L}\p{N}]*)`,
-  ].join('|'),
-  'gu',
-);
+type Kind = keyof typeof SHAPE | 'word';
+
+const PATTERNS: Record<Kind, string> = {
+  // A run of letters, digits and fillers holding a double filler; OCR reads '<' as '<', '«' or '‹'.
+  mrz: String.raw`[a-z0-9<«‹]*[<«‹]{2}[a-z0-9<«‹]*`,
+  word: String.raw`\p{L}[\p{L}\p{N}]*`,
+  date: String.raw`\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|\d{1,2}[ -]?(?:${MONTHS})[a-z]*[ -]?(?:\d{4}|\d{2}))(?!\d)`,
+  time: String.raw`\b\d{1,2}:\d{2}(?::\d{2})?(?!\d)`,
+  amount: String.raw`\d{1,3}(?:[,.' ]\d{3})*[.,]\d{2}(?![\d.,]\d)`,
+  percent: String.raw`\d{1,3}(?:[.,]\d{1,2})?\s?%`,
+};
+
+/** Alternatives are tried left to right at each position; groups are read by position (faster than named). */
+function tokenRegex(kinds: Kind[]): { regex: RegExp; kinds: Kind[] } {
+  return { regex: new RegExp(kinds.map((k) => `(${PATTERNS[k]})`).join('|'), 'gu'), kinds };
+}
+// MRZ lines start with a letter, so they must be tried before words; texts without a double
+// filler (nearly all) skip that costly branch.
+const WITH_MRZ = tokenRegex(['mrz', 'word', 'date', 'time', 'amount', 'percent']);
+const PLAIN = tokenRegex(['word', 'date', 'time', 'amount', 'percent']);
+const HAS_FILLERS = /[<«‹]{2}/;
 
 /** OCR reads letters as look-alike digits inside words ("T0TAL", "RECE1PT"). */
 const DIGIT_AS_LETTER: Record<string, string> = { '0': 'o', '1': 'l', '5': 's', '8': 'b', '6': 'b' };
-const DIGIT = /\p{N}/u;
+const HAS_DIGIT = /\d/;
 
 export interface Token {
   /** A word (lower case, accents folded by the caller) or a SHAPE value. */
@@ -41,21 +49,21 @@ export interface Token {
 }
 
 /** Words and shapes of already-normalised text, in order. */
-export function* tokenize(normalised: string): Generator<Token> {
-  for (const m of normalised.matchAll(TOKEN)) {
-    const g = m.groups!;
-    if (g.word !== undefined) yield { text: foldDigits(g.word), shape: false };
-    else if (g.mrz !== undefined) yield { text: SHAPE.mrz, shape: true };
-    else if (g.date !== undefined) yield { text: SHAPE.date, shape: true };
-    else if (g.time !== undefined) yield { text: SHAPE.time, shape: true };
-    else if (g.amount !== undefined) yield { text: SHAPE.amount, shape: true };
-    else yield { text: SHAPE.percent, shape: true };
+export function tokenize(normalised: string): Token[] {
+  const { regex, kinds } = HAS_FILLERS.test(normalised) ? WITH_MRZ : PLAIN;
+  const out: Token[] = [];
+  for (const m of normalised.matchAll(regex)) {
+    let i = 1;
+    while (m[i] === undefined) i++;
+    const kind = kinds[i - 1];
+    out.push(kind === 'word' ? { text: foldDigits(m[i]), shape: false } : { text: SHAPE[kind], shape: true });
   }
+  return out;
 }
 
 /** A word that is mostly letters with a stray digit is a misread word; codes like "a4" or "b2b" stay. */
 function foldDigits(word: string): string {
-  if (word.length < 4 || !DIGIT.test(word)) return word;
+  if (word.length < 4 || !HAS_DIGIT.test(word)) return word;
   let digits = 0;
   for (const ch of word) if (ch >= '0' && ch <= '9') digits++;
   if (digits * 4 > word.length) return word;

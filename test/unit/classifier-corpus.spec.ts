@@ -10,10 +10,11 @@ import {
 } from './classifier-corpus.support';
 
 /**
- * Accuracy of the local classifier on the corpus's 36 text PDFs (their own text layer; the
- * images and scanned PDFs need OCR and are measured by the bench when OCR is available).
- * Measured when written: 94.4% taxonomy-only, 91.7% leave-one-group-out; the floors leave room
- * for one or two documents of drift, not for a broken model.
+ * Accuracy of the local classifier on the corpus's 36 text PDFs (their own text layer; no OCR,
+ * so this stays fast). Images and scanned PDFs need minutes of tesseract OCR: the bench measures
+ * them (bench/classifier.bench.ts, with an OCR text cache outside the repository).
+ * Measured when written: 91.7% taxonomy-only, 94.4% leave-one-group-out; the floors leave room
+ * for one document of drift, not for a broken model.
  */
 describeWithCorpus('LocalClassifier on the corpus text PDFs', () => {
   let docs: CorpusText[];
