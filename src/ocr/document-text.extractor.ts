@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { DocumentError } from '../common/document-error';
 import { raceAbort, throwIfAborted } from './abort';
 import { ImageNormalizer } from './image.normalizer';
-import { OcrEngine, OcrPageInput } from './ocr-engine.port';
+import { OcrEngine, OcrPageInput, OcrPageResult } from './ocr-engine.port';
 import { PdfSandbox, PdfSandboxLimits } from './pdf/pdf-sandbox';
 import { decodePlainText } from './plain-text.reader';
 import { ExtractedPage, ExtractionInput, ExtractionResult, TextExtractor } from './text-extractor.port';
@@ -75,13 +75,15 @@ export class DocumentTextExtractor extends TextExtractor {
       }
       const ocr = this.ocr;
       if (ocr && scanned.length > 0) {
-        // At most `parallelism` page images exist at a time, whatever the page count.
-        const results = await withLimit(ocr.parallelism, scanned.length, async (i) => {
-          throwIfAborted(signal);
-          return raceAbort(ocr.recognize(await this.scannedPage(pdf, scanned[i - 1], ocr), signal), signal);
-        });
-        results.forEach((result, i) => {
-          const number = scanned[i];
+        const results = ocr.readsWholeDocument({ pages: scanned.length, bytes: input.bytes.byteLength })
+          ? await this.scannedDocument(input.bytes, pdf, scanned, ocr, signal)
+          : // At most `parallelism` page images exist at a time, whatever the page count.
+            await withLimit(ocr.parallelism, scanned.length, async (i) => {
+              throwIfAborted(signal);
+              return raceAbort(ocr.recognize(await this.scannedPage(pdf, scanned[i - 1], ocr), signal), signal);
+            });
+        scanned.forEach((number, i) => {
+          const result = results[i] ?? { text: '', confidence: 0 };
           pages[number - 1] = { number, text: result.text, source: ocr.source, confidence: result.confidence };
         });
       }
@@ -95,9 +97,22 @@ export class DocumentTextExtractor extends TextExtractor {
     }
   }
 
+  /** All scanned pages in one engine job: the file itself when every page is a scan, else a subset PDF. */
+  private async scannedDocument(
+    bytes: Uint8Array,
+    pdf: PdfSandbox,
+    scanned: number[],
+    ocr: OcrEngine,
+    signal: AbortSignal,
+  ): Promise<OcrPageResult[]> {
+    const whole = scanned.length === pdf.pageCount;
+    const document = whole ? bytes : await pdf.split(scanned);
+    return raceAbort(ocr.recognizeDocument(document, signal), signal);
+  }
+
   private async scannedPage(pdf: PdfSandbox, number: number, ocr: OcrEngine): Promise<OcrPageInput> {
     if (ocr.pdfPageInput === 'pdf') {
-      const single = await pdf.split(number);
+      const single = await pdf.split([number]);
       if (single.byteLength <= ocr.maxInputBytes) return { kind: 'pdf', bytes: single };
     }
     const { png } = await pdf.render(number, this.settings.renderDpi, this.settings.maxRenderPixels);

@@ -10,6 +10,14 @@ export interface OcrPageResult {
   confidence: number;
 }
 
+/** What the extractor knows about a PDF's scanned pages before choosing how to OCR them. */
+export interface ScannedPdf {
+  /** Pages without a usable text layer (the ones to recognise). */
+  pages: number;
+  /** Size of the uploaded file. */
+  bytes: number;
+}
+
 /**
  * Internal port of the ocr module: one page in, text out. DocumentTextExtractor decides which
  * pages need it; an engine only recognises. Failures are thrown as DocumentError.
@@ -24,6 +32,23 @@ export abstract class OcrEngine {
   /** Largest single-page input in bytes; bigger pages are rasterised instead. */
   abstract readonly maxInputBytes: number;
   abstract recognize(page: OcrPageInput, signal: AbortSignal): Promise<OcrPageResult>;
+
+  /**
+   * Whether the scanned pages of a PDF should go to recognizeDocument as one PDF instead of page by
+   * page (Textract's asynchronous API through S3, for long or large scans). No by default.
+   */
+  readsWholeDocument(scan: ScannedPdf): boolean {
+    void scan;
+    return false;
+  }
+
+  /** One result per page of `pdf`, in page order. Only called after readsWholeDocument said yes. */
+  recognizeDocument(pdf: Uint8Array, signal: AbortSignal): Promise<OcrPageResult[]> {
+    void pdf;
+    void signal;
+    return Promise.reject(new Error(`${this.source} does not read whole documents`));
+  }
+
   /** Releases pools and clients. */
   abstract close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { TextractClient } from '@aws-sdk/client-textract';
 import { AppConfig } from '../config/app-config';
 import { DocumentTextExtractor } from './document-text.extractor';
@@ -5,10 +6,24 @@ import { ImageNormalizer } from './image.normalizer';
 import { OcrEngine } from './ocr-engine.port';
 import { DEFAULT_SANDBOX_LIMITS } from './pdf/pdf-sandbox';
 import { TesseractOcrEngine } from './tesseract.ocr-engine';
-import { TextractExtractor } from './textract.extractor';
+import type { RetrySettings } from './textract.retry';
+import { TextractAsyncReader, TextractAsyncSettings } from './textract-async.reader';
+import { TEXTRACT_SYNC_MAX_BYTES, TextractExtractor } from './textract.extractor';
 
 /** ~A4 at 300 DPI; a page image bigger than this only slows OCR down. */
 const MAX_OCR_PIXELS = 9_000_000;
+
+/**
+ * Scans of 5+ pages or over the 10 MB sync limit go through S3: one upload and a few polls beat
+ * a call per page there, while short scans get their text sooner from the sync API.
+ */
+const TEXTRACT_ASYNC_DEFAULTS: Omit<TextractAsyncSettings, 'bucket' | keyof RetrySettings> = {
+  keyPrefix: 'doc-inbox/',
+  minPages: 5,
+  minBytes: TEXTRACT_SYNC_MAX_BYTES,
+  pollFirstDelayMs: 1000,
+  pollMaxDelayMs: 10_000,
+};
 
 /** What the factory built; a class so Nest can inject it by type. */
 export class OcrComponents {
@@ -44,11 +59,20 @@ function createOcrEngine(config: AppConfig): OcrEngine | null {
       return null;
     case 'tesseract':
       return new TesseractOcrEngine({ languages: ocr.languages, workers: ocr.workers });
-    case 'textract':
-      return new TextractExtractor(
-        // Retries are ours (TextractExtractor), so the SDK makes exactly one attempt per call.
-        new TextractClient({ region: ocr.awsRegion, endpoint: ocr.textractEndpoint, maxAttempts: 1 }),
-        { concurrency: 4, maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 },
-      );
+    case 'textract': {
+      // Retries are ours (textract.retry), so the SDKs make exactly one attempt per call.
+      const aws = { region: ocr.awsRegion, endpoint: ocr.textractEndpoint, maxAttempts: 1 };
+      const retries = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
+      const textract = new TextractClient(aws);
+      const documents = ocr.textractS3Bucket
+        ? new TextractAsyncReader(
+            textract,
+            // An endpoint (LocalStack, a test server) has no virtual-host buckets: path style.
+            new S3Client({ ...aws, forcePathStyle: Boolean(ocr.textractEndpoint) }),
+            { ...retries, bucket: ocr.textractS3Bucket, ...TEXTRACT_ASYNC_DEFAULTS },
+          )
+        : undefined;
+      return new TextractExtractor(textract, { ...retries, concurrency: 4 }, documents);
+    }
   }
 }

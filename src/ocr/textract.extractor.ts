@@ -1,20 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DetectDocumentTextCommand, TextractClient } from '@aws-sdk/client-textract';
 import pLimit, { LimitFunction } from 'p-limit';
 import { DocumentError } from '../common/document-error';
-import { abortError } from './abort';
-import { OcrEngine, OcrPageInput, OcrPageResult } from './ocr-engine.port';
-import { AwsLikeError, isRetryable, toDocumentError } from './textract.errors';
+import { OcrEngine, OcrPageInput, OcrPageResult, ScannedPdf } from './ocr-engine.port';
+import { TextractAsyncReader } from './textract-async.reader';
+import { RetrySettings, withRetries } from './textract.retry';
 import { linesInReadingOrder } from './textract-lines';
 
-export interface TextractSettings {
+export interface TextractSettings extends RetrySettings {
   /** Textract calls in flight at once, across all documents of this process. */
   concurrency: number;
-  /** Attempts per page, the first included. */
-  maxAttempts: number;
-  /** Exponential backoff with full jitter: random(0, min(maxDelayMs, baseDelayMs * 2^attempt)). */
-  baseDelayMs: number;
-  maxDelayMs: number;
 }
 
 /** DetectDocumentText takes at most 10 MB of Bytes (images, and PDFs of one page). */
@@ -22,7 +16,8 @@ export const TEXTRACT_SYNC_MAX_BYTES = 10 * 1024 * 1024;
 
 /**
  * OCR with AWS Textract, one page per DetectDocumentText call: images as they are, scanned PDF
- * pages as single-page PDFs. Throttling, 5xx and network failures are retried with backoff;
+ * pages as single-page PDFs; with an S3 bucket, long or large scans go as one asynchronous job
+ * (TextractAsyncReader). Throttling, 5xx and network failures are retried with backoff;
  * document problems become textract_rejected at once.
  */
 export class TextractExtractor extends OcrEngine {
@@ -34,6 +29,8 @@ export class TextractExtractor extends OcrEngine {
   constructor(
     private readonly client: TextractClient,
     private readonly settings: TextractSettings,
+    /** The S3 path for long or large scans; without it every page goes through the sync API. */
+    private readonly documents?: TextractAsyncReader,
   ) {
     super();
     this.limit = pLimit(settings.concurrency);
@@ -55,26 +52,28 @@ export class TextractExtractor extends OcrEngine {
     return this.limit(() => this.detectWithRetries(page.bytes, signal));
   }
 
+  override readsWholeDocument(scan: ScannedPdf): boolean {
+    return this.documents?.wants(scan) ?? false;
+  }
+
+  /** Not under the sync call limit: the job waits on Textract, not on a request slot. */
+  override recognizeDocument(pdf: Uint8Array, signal: AbortSignal): Promise<OcrPageResult[]> {
+    if (!this.documents) return super.recognizeDocument(pdf, signal);
+    return this.documents.read(pdf, signal);
+  }
+
   close(): Promise<void> {
     this.client.destroy();
+    this.documents?.close();
     return Promise.resolve();
   }
 
   private async detectWithRetries(bytes: Uint8Array, signal: AbortSignal): Promise<OcrPageResult> {
-    for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw abortError(signal);
-      try {
-        const out = await this.client.send(new DetectDocumentTextCommand({ Document: { Bytes: bytes } }), {
-          abortSignal: signal,
-        });
-        return linesInReadingOrder(out.Blocks ?? []);
-      } catch (error) {
-        if (signal.aborted) throw abortError(signal);
-        const aws = error as AwsLikeError;
-        if (!isRetryable(aws) || attempt >= this.settings.maxAttempts) throw toDocumentError(aws, attempt);
-        const ceiling = Math.min(this.settings.maxDelayMs, this.settings.baseDelayMs * 2 ** (attempt - 1));
-        await sleep(Math.random() * ceiling, undefined, { signal }).catch(() => undefined);
-      }
-    }
+    const out = await withRetries(
+      () => this.client.send(new DetectDocumentTextCommand({ Document: { Bytes: bytes } }), { abortSignal: signal }),
+      this.settings,
+      signal,
+    );
+    return linesInReadingOrder(out.Blocks ?? []);
   }
 }

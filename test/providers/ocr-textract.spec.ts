@@ -3,7 +3,7 @@ import { DocumentError } from '../../src/common/document-error';
 import { TextractExtractor } from '../../src/ocr/textract.extractor';
 import { FakeTextractServer } from '../support/fake-textract.server';
 import { buildExtractor, input } from '../support/ocr-extractor.builder';
-import { mixedPdf, textImagePng, textPdf } from '../support/ocr-fixtures';
+import { mixedPdf, scannedPdf, textImagePng, textPdf } from '../support/ocr-fixtures';
 import { PDFDocument } from 'pdf-lib';
 
 jest.setTimeout(60_000);
@@ -27,16 +27,6 @@ function textract(maxAttempts = 3): TextractExtractor {
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
   });
   return new TextractExtractor(client, { concurrency: 2, maxAttempts, baseDelayMs: 1, maxDelayMs: 5 });
-}
-
-/** A PDF of `n` pages that are images only (no text layer), as a scanner makes them. */
-async function scannedPdf(n: number): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  for (let i = 0; i < n; i++) {
-    const png = await doc.embedPng(textImagePng([`SCANNED ${i + 1}`]));
-    doc.addPage([595, 842]).drawImage(png, { x: 50, y: 600, width: 495, height: 106 });
-  }
-  return doc.save();
 }
 
 describe('Textract through the real SDK client against a loopback Textract', () => {

@@ -36,3 +36,13 @@ export async function mixedPdf(layerText: string, scannedLines: string[]): Promi
   scanned.drawImage(png, { x: 50, y: 842 - 60 - height, width, height });
   return doc.save();
 }
+
+/** A PDF of `n` pages that are images only (no text layer), as a scanner makes them. */
+export async function scannedPdf(n: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < n; i++) {
+    const png = await doc.embedPng(textImagePng([`SCANNED ${i + 1}`]));
+    doc.addPage([595, 842]).drawImage(png, { x: 50, y: 600, width: 495, height: 106 });
+  }
+  return doc.save();
+}

@@ -111,9 +111,9 @@ export class PdfSandbox {
     return this.call<PdfRenderResult>({ op: 'render', page, dpi, maxPixels });
   }
 
-  /** The page as a standalone single-page PDF (for OCR services that take PDFs). */
-  async split(page: number): Promise<Uint8Array> {
-    return (await this.call<PdfSplitResult>({ op: 'split', page })).pdf;
+  /** The given pages (1-based, in this order) as a standalone PDF, for OCR services that take PDFs. */
+  async split(pages: number[]): Promise<Uint8Array> {
+    return (await this.call<PdfSplitResult>({ op: 'split', pages })).pdf;
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@ export type PdfWorkerRequest =
   | { id: number; op: 'open'; bytes: Uint8Array }
   | { id: number; op: 'text'; page: number }
   | { id: number; op: 'render'; page: number; dpi: number; maxPixels: number }
-  | { id: number; op: 'split'; page: number };
+  | { id: number; op: 'split'; pages: number[] };
 
 export interface PdfOpenResult {
   pageCount: number;

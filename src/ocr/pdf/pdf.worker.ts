@@ -72,13 +72,16 @@ async function render(
   return { png: new Uint8Array(png), width, height };
 }
 
-async function split(pageNumber: number): Promise<{ pdf: Uint8Array }> {
+async function split(pageNumbers: number[]): Promise<{ pdf: Uint8Array }> {
   if (!source) throw new Error('document not opened');
   splitSource ??= await PDFDocument.load(source, { updateMetadata: false });
-  const single = await PDFDocument.create();
-  const [copied] = await single.copyPages(splitSource, [pageNumber - 1]);
-  single.addPage(copied);
-  return { pdf: await single.save() };
+  const subset = await PDFDocument.create();
+  const copied = await subset.copyPages(
+    splitSource,
+    pageNumbers.map((n) => n - 1),
+  );
+  for (const page of copied) subset.addPage(page);
+  return { pdf: await subset.save() };
 }
 
 async function handle(request: PdfWorkerRequest): Promise<PdfWorkerResponse> {
@@ -91,7 +94,7 @@ async function handle(request: PdfWorkerRequest): Promise<PdfWorkerResponse> {
       case 'render':
         return { id: request.id, ok: true, value: await render(request.page, request.dpi, request.maxPixels) };
       case 'split':
-        return { id: request.id, ok: true, value: await split(request.page) };
+        return { id: request.id, ok: true, value: await split(request.pages) };
     }
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
