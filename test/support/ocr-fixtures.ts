@@ -1,5 +1,6 @@
 import { createCanvas } from '@napi-rs/canvas';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { deflateSync, constants as zlib } from 'node:zlib';
+import { PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 
 /** A PNG of black text lines on white, large enough for OCR to read without doubt. */
 export function textImagePng(lines: string[], width = 1400, lineHeight = 110): Uint8Array {
@@ -44,5 +45,18 @@ export async function scannedPdf(n: number): Promise<Uint8Array> {
     const png = await doc.embedPng(textImagePng([`SCANNED ${i + 1}`]));
     doc.addPage([595, 842]).drawImage(png, { x: 50, y: 600, width: 495, height: 106 });
   }
+  return doc.save();
+}
+
+/**
+ * A one-page PDF whose content stream inflates to `megabytes` MB of spaces: small on disk, and
+ * a reader that parses the page must hold the inflated stream in memory.
+ */
+export async function inflatingPdf(megabytes: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([595, 842]);
+  const spaces = Buffer.alloc(megabytes * 1024 * 1024, 0x20);
+  const stream = doc.context.stream(deflateSync(spaces, { level: zlib.Z_BEST_COMPRESSION }), { Filter: 'FlateDecode' });
+  page.node.set(PDFName.of('Contents'), doc.context.register(stream));
   return doc.save();
 }

@@ -17,16 +17,17 @@ export interface PdfSandboxLimits {
   /** V8 heap of the worker thread. */
   heapLimitMb: number;
   /**
-   * Off-heap backstop: pdf.js inflates streams and @napi-rs/canvas allocates pixels outside the
-   * V8 heap, which resourceLimits cannot see. If the process RSS grows by more than this while
-   * the worker runs, the worker is terminated.
+   * Off-heap budget of this sandbox: pdf.js inflates streams into ArrayBuffers outside the V8
+   * heap, which resourceLimits cannot see. The worker's own heap statistics count them
+   * (external_memory), so the watchdog stops exactly the sandbox that overspends, even with
+   * several files in flight. Canvas pixels (native) are bounded beforehand by the pixel caps.
    */
-  rssGrowthLimitMb: number;
+  externalMemoryLimitMb: number;
 }
 
 export const DEFAULT_SANDBOX_LIMITS: Omit<PdfSandboxLimits, 'maxImagePixels'> = {
   heapLimitMb: 512,
-  rssGrowthLimitMb: 1024,
+  externalMemoryLimitMb: 1024,
 };
 
 // Same basename, same extension as this file: .ts under ts-jest (type-stripped by Node), .js in dist/.
@@ -45,6 +46,7 @@ export class PdfSandbox {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private failure?: DocumentError;
+  private checking = false;
   private readonly watchdog: NodeJS.Timeout;
   private readonly onAbort = () => this.fail(abortError(this.signal));
 
@@ -53,18 +55,7 @@ export class PdfSandbox {
     private readonly signal: AbortSignal,
     limits: PdfSandboxLimits,
   ) {
-    const rssAtStart = process.memoryUsage.rss();
-    const rssLimit = rssAtStart + limits.rssGrowthLimitMb * 1024 * 1024;
-    this.watchdog = setInterval(() => {
-      if (process.memoryUsage.rss() > rssLimit) {
-        this.fail(
-          new DocumentError(
-            'resource_limit',
-            `The PDF needs more than ${limits.rssGrowthLimitMb} MB of memory to read; processing was stopped`,
-          ),
-        );
-      }
-    }, WATCH_INTERVAL_MS);
+    this.watchdog = setInterval(() => void this.checkMemory(limits), WATCH_INTERVAL_MS);
     this.watchdog.unref();
     signal.addEventListener('abort', this.onAbort, { once: true });
     worker.on('message', (response: PdfWorkerResponse) => this.settle(response));
@@ -123,6 +114,31 @@ export class PdfSandbox {
     this.rejectAll(this.failure);
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
+  }
+
+  /**
+   * Per-thread, not process RSS: with two files in flight a process-wide figure cannot tell which
+   * one to stop. The answer comes from the worker's isolate (an interrupt, so a thread busy in JS
+   * parsing still answers); a thread stuck in native code is left to the per-file time limit.
+   */
+  private async checkMemory(limits: PdfSandboxLimits): Promise<void> {
+    if (this.checking || this.failure) return;
+    this.checking = true;
+    try {
+      const stats = await this.worker.getHeapStatistics();
+      if (stats.external_memory > limits.externalMemoryLimitMb * 1024 * 1024) {
+        this.fail(
+          new DocumentError(
+            'resource_limit',
+            `The PDF needs more than ${limits.externalMemoryLimitMb} MB of memory to read; processing was stopped`,
+          ),
+        );
+      }
+    } catch {
+      // The worker has just exited: its own exit or error handler reports that.
+    } finally {
+      this.checking = false;
+    }
   }
 
   private call<T>(request: DistributiveOmit<PdfWorkerRequest, 'id'>): Promise<T> {
