@@ -1,7 +1,9 @@
 import { Migrator } from '../src/database/migrator';
 import { PgSqlClient } from '../src/database/pg-sql.client';
 import { createPostgresDatabase } from '../test/support/databases';
+import { runClassifierBench } from './classifier.bench';
 import { runHttpBench } from './http.bench';
+import { runOcrBench } from './ocr.bench';
 import { runQueueBench } from './queue.bench';
 
 /**
@@ -15,24 +17,20 @@ async function main(): Promise<void> {
   const want = (name: string) => only.length === 0 || only.includes(name);
   console.log(`# Doc Inbox benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 
-  const db = await createPostgresDatabase(adminUrl);
-  try {
-    const sql = new PgSqlClient({ connectionString: db.url, max: 1 });
-    await new Migrator(sql).migrate();
-    await sql.close();
-    if (want('http')) await runHttpBench(db.url);
-    if (want('queue')) await runQueueBench(db.url);
-  } finally {
-    await db.drop();
+  if (want('http') || want('queue')) {
+    const db = await createPostgresDatabase(adminUrl);
+    try {
+      const sql = new PgSqlClient({ connectionString: db.url, max: 1 });
+      await new Migrator(sql).migrate();
+      await sql.close();
+      if (want('http')) await runHttpBench(db.url);
+      if (want('queue')) await runQueueBench(db.url);
+    } finally {
+      await db.drop();
+    }
   }
-  for (const [name, file, fn] of [
-    ['ocr', './ocr.bench', 'runOcrBench'],
-    ['classifier', './classifier.bench', 'runClassifierBench'],
-  ] as const) {
-    if (!want(name)) continue;
-    const mod = (await import(file)) as Record<string, () => Promise<void>>;
-    await mod[fn]();
-  }
+  if (want('ocr')) await runOcrBench();
+  if (want('classifier')) await runClassifierBench();
 }
 
 main().then(

@@ -4,6 +4,7 @@ import { DocumentError } from '../../src/common/document-error';
 import { AppConfig } from '../../src/config/app-config';
 import { DocumentPipeline } from '../../src/worker/document-pipeline';
 import { JobRunner } from '../../src/worker/job-runner';
+import { OutcomeWriter } from '../../src/worker/outcome-writer';
 import { WorkerService } from '../../src/worker/worker.service';
 import { FakeClassifier, FakeExtractor, InMemoryJobStore } from '../support/fakes';
 import { newJob, textFile } from '../support/fixtures';
@@ -32,7 +33,6 @@ function setup(extractor = new FakeExtractor(), cfg = config()) {
 }
 
 async function runOnce(s: ReturnType<typeof setup>, jobId: string) {
-  const { OutcomeWriter } = await import('../../src/worker/outcome-writer');
   const [claimed] = await s.store.claimJobs('w1', 1, 30);
   expect(claimed.id).toBe(jobId);
   await s.runner.run(claimed, 'w1', new OutcomeWriter(s.store, 'w1'), new AbortController().signal);
@@ -149,7 +149,7 @@ describe('WorkerService', () => {
     );
     const w = worker(s);
     await w.onApplicationBootstrap();
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push((await s.store.createJob(newJob(1, { files: [textFile('a.txt', 'x')] }))).id);
     await until(async () =>
       (await Promise.all(ids.map((id) => s.store.getJob(id)))).every((j) => j?.status === 'completed'),
