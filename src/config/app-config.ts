@@ -28,6 +28,7 @@ export class AppConfig {
     awsRegion?: string;
     textractEndpoint?: string;
     textractS3Bucket?: string;
+    s3Endpoint?: string;
   };
   readonly classifier: {
     provider: 'openai' | 'local';
@@ -94,6 +95,7 @@ export class AppConfig {
       awsRegion: env.AWS_REGION,
       textractEndpoint: env.TEXTRACT_ENDPOINT,
       textractS3Bucket: env.TEXTRACT_S3_BUCKET,
+      s3Endpoint: env.S3_ENDPOINT,
     };
 
     const classifierProvider =

@@ -158,6 +158,12 @@ export class Environment {
   @IsString()
   TEXTRACT_S3_BUCKET?: string;
 
+  /** S3 endpoint for the bucket above (LocalStack, MinIO, tests); unset: AWS's own. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
+  S3_ENDPOINT?: string = undefined;
+
   // Classifier
   @IsIn(['auto', 'openai', 'local'])
   CLASSIFIER_PROVIDER = 'auto';

@@ -67,8 +67,14 @@ function createOcrEngine(config: AppConfig): OcrEngine | null {
       const documents = ocr.textractS3Bucket
         ? new TextractAsyncReader(
             textract,
-            // An endpoint (LocalStack, a test server) has no virtual-host buckets: path style.
-            new S3Client({ ...aws, forcePathStyle: Boolean(ocr.textractEndpoint) }),
+            // Its own endpoint (never Textract's VPC endpoint); a custom one has no virtual-host
+            // buckets, so path style.
+            new S3Client({
+              region: ocr.awsRegion,
+              endpoint: ocr.s3Endpoint,
+              forcePathStyle: Boolean(ocr.s3Endpoint),
+              maxAttempts: 1,
+            }),
             { ...retries, bucket: ocr.textractS3Bucket, ...TEXTRACT_ASYNC_DEFAULTS },
           )
         : undefined;

@@ -133,7 +133,7 @@ describe('Textract asynchronous path through S3 (real SDK clients, loopback S3 a
     expect(server.s3.requests.map((r) => r.method)).toEqual(['PUT', 'DELETE']);
   });
 
-  it('is built by the OCR factory from TEXTRACT_S3_BUCKET, with path-style S3 on a custom endpoint', async () => {
+  it('is built by the OCR factory from TEXTRACT_S3_BUCKET, with path-style S3 on S3_ENDPOINT', async () => {
     const saved = { ...process.env };
     // The SDK's credential chain reads the process environment; the adapter itself never does.
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDFACTORY', AWS_SECRET_ACCESS_KEY: 'factory-secret' });
@@ -143,6 +143,7 @@ describe('Textract asynchronous path through S3 (real SDK clients, loopback S3 a
         AWS_REGION: 'eu-west-1',
         TEXTRACT_ENDPOINT: endpoint,
         TEXTRACT_S3_BUCKET: FAKE_BUCKET,
+        S3_ENDPOINT: endpoint,
       });
       const { extractor, engine } = createOcrComponents(config);
       server.nextJob = { inProgressPolls: 0, status: 'SUCCEEDED', blocksPerResponse: 1000 };
