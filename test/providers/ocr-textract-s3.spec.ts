@@ -1,7 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { TextractClient } from '@aws-sdk/client-textract';
 import { PDFDocument } from 'pdf-lib';
-import { DocumentError } from '../../src/common/document-error';
 import { AppConfig } from '../../src/config/app-config';
 import { createOcrComponents } from '../../src/ocr/ocr.factory';
 import { TextractAsyncReader } from '../../src/ocr/textract-async.reader';
@@ -9,6 +8,7 @@ import { TextractExtractor } from '../../src/ocr/textract.extractor';
 import { FAKE_BUCKET, FakeTextractServer } from '../support/fake-textract.server';
 import { buildExtractor, input } from '../support/ocr-extractor.builder';
 import { mixedPdf, scannedPdf } from '../support/ocr-fixtures';
+import { documentError } from '../support/document-error';
 
 jest.setTimeout(60_000);
 
@@ -18,10 +18,7 @@ beforeAll(async () => {
   endpoint = await server.start();
 });
 afterAll(() => server.stop());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.s3.requests.length = 0;
-});
+beforeEach(() => server.reset());
 
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 
@@ -39,15 +36,6 @@ function textract(bucket = FAKE_BUCKET): TextractExtractor {
     pollMaxDelayMs: 4,
   });
   return new TextractExtractor(client, { ...retries, concurrency: 2 }, reader);
-}
-
-async function failure(promise: Promise<unknown>): Promise<DocumentError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DocumentError);
-  return error as DocumentError;
 }
 
 describe('Textract asynchronous path through S3 (real SDK clients, loopback S3 and Textract)', () => {
@@ -100,7 +88,9 @@ describe('Textract asynchronous path through S3 (real SDK clients, loopback S3 a
       blocksPerResponse: 1000,
       statusMessage: 'unsupported format',
     };
-    const error = await failure(buildExtractor(textract()).extract(input(await scannedPdf(5), 'application/pdf')));
+    const error = await documentError(
+      buildExtractor(textract()).extract(input(await scannedPdf(5), 'application/pdf')),
+    );
     expect(error).toMatchObject({ code: 'textract_rejected', retryable: false });
     expect(error.message).toContain('unsupported format');
     expect(server.s3.requests.map((r) => r.method)).toEqual(['PUT', 'DELETE']);
@@ -108,7 +98,7 @@ describe('Textract asynchronous path through S3 (real SDK clients, loopback S3 a
   });
 
   it('reports a missing bucket as provider_unavailable without starting a job', async () => {
-    const error = await failure(
+    const error = await documentError(
       buildExtractor(textract('no-such-bucket')).extract(input(await scannedPdf(5), 'application/pdf')),
     );
     expect(error).toMatchObject({ code: 'provider_unavailable', retryable: false });
@@ -128,7 +118,7 @@ describe('Textract asynchronous path through S3 (real SDK clients, loopback S3 a
     // Abort once the job is being polled (checked by the server's record, not by a clock).
     while (server.calls('GetDocumentTextDetection').length < 3) await new Promise((r) => setImmediate(r));
     controller.abort();
-    expect((await failure(extraction)).code).toBe('timeout');
+    expect((await documentError(extraction)).code).toBe('timeout');
     while (server.s3.requests.length < 2) await new Promise((r) => setImmediate(r));
     expect(server.s3.requests.map((r) => r.method)).toEqual(['PUT', 'DELETE']);
   });

@@ -14,10 +14,7 @@ beforeAll(async () => {
   endpoint = await server.start();
 });
 afterAll(() => server.stop());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.script.length = 0;
-});
+beforeEach(() => server.reset());
 
 function textract(maxAttempts = 3): TextractExtractor {
   const client = new TextractClient({

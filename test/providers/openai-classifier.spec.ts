@@ -5,8 +5,8 @@ import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
 import { OpenAIClassifier, type OpenAIClassifierSettings } from '../../src/classifier/openai.classifier';
 import { PROMPT_VERSION } from '../../src/classifier/prompts';
 import { TrainingExamples } from '../../src/classifier/training-examples';
-import { DocumentError } from '../../src/common/document-error';
 import { apiError, completion, FakeOpenAIServer } from '../support/fake-openai.server';
+import { documentError } from '../support/document-error';
 
 const API_KEY = 'sk-test-1234567890abcdef-secret';
 const CATEGORIES = DEFAULT_CATEGORIES;
@@ -27,17 +27,6 @@ function input(
 
 function answer(label: string, confidence = 0.93, reasons = ['titled INVOICE', 'amount due']): string {
   return JSON.stringify({ label, confidence, reasons });
-}
-
-async function rejection(p: Promise<unknown>): Promise<DocumentError> {
-  const e = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DocumentError);
-  return e as DocumentError;
 }
 
 class FixedCorrections extends CorrectionStore {
@@ -162,7 +151,7 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
       body: apiError('overloaded', 'server_error', null),
     };
     try {
-      const e = await rejection(classifier({ maxRetries: 2 }).classify(input()));
+      const e = await documentError(classifier({ maxRetries: 2 }).classify(input()));
       expect(e.code).toBe('provider_unavailable');
       expect(e.retryable).toBe(true);
       expect(e.message).toContain('503');
@@ -175,7 +164,7 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
   it('fails the document as retryable provider_unavailable when the server never answers', async () => {
     server.reply({ hang: true }, { hang: true });
 
-    const e = await rejection(classifier({ timeout: 300, maxRetries: 1 }).classify(input()));
+    const e = await documentError(classifier({ timeout: 300, maxRetries: 1 }).classify(input()));
 
     expect(e.code).toBe('provider_unavailable');
     expect(e.retryable).toBe(true);
@@ -201,7 +190,7 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
       { status: 200, body: completion('not json at all') },
       { status: 200, body: completion('still not json') },
     );
-    const e = await rejection(classifier().classify(input()));
+    const e = await documentError(classifier().classify(input()));
     expect(e.code).toBe('classifier_invalid_answer');
     expect(e.retryable).toBe(false);
     expect(e.message).toContain('not valid JSON');
@@ -213,7 +202,7 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
       { status: 200, body: completion(answer('shopping_list')) },
       { status: 200, body: completion(answer('shopping_list')) },
     );
-    const e = await rejection(classifier().classify(input()));
+    const e = await documentError(classifier().classify(input()));
     expect(e.code).toBe('classifier_invalid_answer');
     expect(e.message).toContain('"shopping_list" is not one of the allowed document types');
   });
@@ -228,7 +217,7 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
 
   it('fails with classifier_refused on a refusal, without retrying', async () => {
     server.reply({ status: 200, body: completion(null, { refusal: "I'm sorry, I can't help with that." }) });
-    const e = await rejection(classifier().classify(input()));
+    const e = await documentError(classifier().classify(input()));
     expect(e.code).toBe('classifier_refused');
     expect(e.message).toContain("I can't help with that");
     expect(server.requests).toHaveLength(1);
@@ -243,7 +232,7 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
         'context_length_exceeded',
       ),
     });
-    const e = await rejection(classifier().classify(input()));
+    const e = await documentError(classifier().classify(input()));
     expect(e.code).toBe('context_length_exceeded');
     expect(e.retryable).toBe(false);
     expect(e.message).toContain('CLASSIFIER_MAX_INPUT_TOKENS');
@@ -255,7 +244,7 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
       status: 401,
       body: apiError(`Incorrect API key provided: ${API_KEY}.`, 'invalid_request_error', 'invalid_api_key'),
     });
-    const e = await rejection(classifier().classify(input()));
+    const e = await documentError(classifier().classify(input()));
     expect(e.code).toBe('provider_auth_failed');
     expect(e.message).not.toContain(API_KEY);
     expect(e.message).not.toContain('sk-test');

@@ -69,6 +69,14 @@ export class FakeTextractServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** Forgets recorded requests, scripted answers and S3 objects' request log between tests. */
+  reset(): void {
+    this.requests.length = 0;
+    this.script.length = 0;
+    this.s3.requests.length = 0;
+    this.nextJob = defaultPlan();
+  }
+
   /** Calls of one Textract operation, e.g. 'GetDocumentTextDetection'. */
   calls(operation: string): TextractRequestRecord[] {
     return this.requests.filter((r) => r.target === `Textract.${operation}`);

@@ -1,21 +1,12 @@
-import { DocumentError } from '../../src/common/document-error';
 import { PDFDocument } from 'pdf-lib';
 import { ImageNormalizer } from '../../src/ocr/image.normalizer';
 import { OcrPageInput } from '../../src/ocr/ocr-engine.port';
 import { buildExtractor, input } from '../support/ocr-extractor.builder';
 import { mixedPdf, textImagePng, textPdf } from '../support/ocr-fixtures';
 import { RecordingOcrEngine } from '../support/ocr-recording.engine';
+import { documentError } from '../support/document-error';
 
 jest.setTimeout(30_000);
-
-async function failure(promise: Promise<unknown>): Promise<DocumentError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DocumentError);
-  return error as DocumentError;
-}
 
 describe('DocumentTextExtractor', () => {
   it('decodes plain text and drops the UTF-8 BOM', async () => {
@@ -132,21 +123,21 @@ describe('DocumentTextExtractor', () => {
       'corrupt_image',
     ],
   ])('fails a bad file with a per-file error: %s', async (_name, bytes, contentType, code) => {
-    expect((await failure(buildExtractor(new RecordingOcrEngine()).extract(input(bytes, contentType)))).code).toBe(
-      code,
-    );
+    expect(
+      (await documentError(buildExtractor(new RecordingOcrEngine()).extract(input(bytes, contentType)))).code,
+    ).toBe(code);
   });
 
   it('refuses an image over the pixel limit before decoding it', async () => {
     const normalizer = new ImageNormalizer({ maxImagePixels: 100_000, maxOcrPixels: 100_000, minLongSide: 10 });
-    const error = await failure(normalizer.page(textImagePng(['BIG'], 1000, 200), 0));
+    const error = await documentError(normalizer.page(textImagePng(['BIG'], 1000, 200), 0));
     expect(error.code).toBe('image_too_large');
   });
 
   it('fails with timeout once the signal has fired', async () => {
     const pdf = await textPdf(['A page with enough text to count as a text layer']);
     const signal = AbortSignal.abort();
-    const error = await failure(
+    const error = await documentError(
       buildExtractor(null).extract({ bytes: pdf, contentType: 'application/pdf', filename: 'x.pdf', signal }),
     );
     expect(error.code).toBe('timeout');
