@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { DocumentError } from '../common/document-error';
-import { throwIfAborted } from './abort';
+import { abortError, throwIfAborted } from './abort';
 import { OcrEngine, OcrPageInput, OcrPageResult } from './ocr-engine.port';
 import { mayBeMisoriented } from './orientation.heuristic';
 import { PoolClosedError, ResourcePool } from './resource-pool';
@@ -18,6 +18,8 @@ export interface TesseractSettings {
  * Local OCR with tesseract.js (WebAssembly, no network). A pool of slots (TesseractSlot), started
  * on demand and reused across documents; a page holds one slot for all its passes. Orientation
  * detection runs only when the first reading looks like a misoriented page (orientation.heuristic).
+ * A page whose signal fires mid-recognition kills its slot (WebAssembly cannot be interrupted);
+ * the pool starts a fresh one for the next page.
  */
 export class TesseractOcrEngine extends OcrEngine {
   readonly source = 'tesseract' as const;
@@ -32,6 +34,7 @@ export class TesseractOcrEngine extends OcrEngine {
       settings.workers,
       () => this.startSlot(),
       (slot) => slot.terminate(),
+      (slot) => slot.usable,
     );
   }
 
@@ -41,7 +44,7 @@ export class TesseractOcrEngine extends OcrEngine {
 
   /** Slots started so far (they start on demand, up to `workers`). */
   get startedWorkers(): number {
-    return this.pool.started;
+    return this.pool.startedCount;
   }
 
   async recognize(page: OcrPageInput, signal: AbortSignal): Promise<OcrPageResult> {
@@ -64,22 +67,34 @@ export class TesseractOcrEngine extends OcrEngine {
   }
 
   private async readUpright(slot: TesseractSlot, image: Buffer, signal: AbortSignal): Promise<OcrPageResult> {
-    const first = await this.read(slot, image);
+    throwIfAborted(signal);
+    const stop = () => slot.kill(abortError(signal));
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await this.readUprightOnSlot(slot, image, signal);
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  private async readUprightOnSlot(slot: TesseractSlot, image: Buffer, signal: AbortSignal): Promise<OcrPageResult> {
+    const first = await this.read(slot, image, signal);
     if (!mayBeMisoriented(first)) return first;
     throwIfAborted(signal);
     const degrees = await slot.uprightRotation(image);
     if (degrees === 0) return first;
     throwIfAborted(signal);
     const upright = await sharp(image).rotate(degrees).png({ compressionLevel: 1 }).toBuffer();
-    const second = await this.read(slot, upright);
+    const second = await this.read(slot, upright, signal);
     // OSD misjudges some upright photos (ID cards) as upside down: keep the better reading.
     return second.confidence > first.confidence ? second : first;
   }
 
-  private async read(slot: TesseractSlot, image: Buffer): Promise<OcrPageResult> {
+  private async read(slot: TesseractSlot, image: Buffer, signal: AbortSignal): Promise<OcrPageResult> {
     try {
       return await slot.read(image);
     } catch (error) {
+      throwIfAborted(signal);
       throw new DocumentError('corrupt_image', `Local OCR could not read the page: ${messageOf(error)}`);
     }
   }

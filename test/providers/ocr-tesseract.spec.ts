@@ -46,6 +46,24 @@ describe('local OCR (tesseract.js) on generated fixtures', () => {
     const result = await extractor.extract(input(sideways, 'image/png'));
     expect(words(result.pages[0].text)).toContain('QUARTERLY REPORT');
   });
+
+  it('stops a page whose time runs out mid-recognition, replacing its worker, and reads the next page', async () => {
+    const page = textImagePng(
+      Array.from({ length: 60 }, (_, i) => `LINE ${i} OF A VERY LONG PAGE OF TEXT`),
+      2400,
+    );
+    const controller = new AbortController();
+    const reading = engine.recognize({ kind: 'image', bytes: page, contentType: 'image/png' }, controller.signal);
+    const before = engine.startedWorkers;
+    // Recognising this page takes seconds: abort once it is under way.
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    await expect(reading).rejects.toMatchObject({ code: 'timeout' });
+    // The killed slot left the pool (a recognition cannot be interrupted, so its thread went).
+    expect(engine.startedWorkers).toBe(before - 1);
+    const next = await extractor.extract(input(textImagePng(['RECEIPT 42']), 'image/png'));
+    expect(words(next.pages[0].text)).toContain('RECEIPT 42');
+  });
 });
 
 describeWithCorpus('local OCR (tesseract.js) on the corpus', () => {

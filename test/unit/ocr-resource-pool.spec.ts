@@ -50,7 +50,7 @@ describe('ResourcePool', () => {
     gates[2].resolve();
     // The third task reuses the resource the first one released.
     expect(await Promise.all(tasks)).toEqual([1, 2, 1]);
-    expect(pool.started).toBe(2);
+    expect(pool.startedCount).toBe(2);
   });
 
   it('drops a waiting task whose signal fires, without ever running it', async () => {
@@ -75,6 +75,56 @@ describe('ResourcePool', () => {
     const second = pool.use((id) => Promise.resolve(id));
     await expect(first).rejects.toThrow('cannot start');
     await expect(second).resolves.toBe(1);
+  });
+
+  it('hands a resource started for a waiter that gave up to the next task, losing no place', async () => {
+    // Each start waits for the test: the first fails, the second is started for the waiter.
+    const starts: Array<{ resolve: (id: number) => void; reject: (e: Error) => void }> = [];
+    const pool = new ResourcePool<number>(
+      1,
+      () => new Promise<number>((resolve, reject) => starts.push({ resolve, reject })),
+      () => Promise.resolve(),
+    );
+    const first = pool.use((id) => Promise.resolve(id));
+    const controller = new AbortController();
+    const gaveUp = pool.use((id) => Promise.resolve(id), controller.signal);
+    const third = pool.use((id) => Promise.resolve(id));
+    starts[0].reject(new Error('cannot start'));
+    await expect(first).rejects.toThrow('cannot start');
+    expect(starts).toHaveLength(2);
+    controller.abort();
+    await expect(gaveUp).rejects.toMatchObject({ code: 'timeout' });
+    starts[1].resolve(7);
+    await expect(third).resolves.toBe(7);
+    await expect(pool.use((id) => Promise.resolve(id))).resolves.toBe(7);
+    expect(starts).toHaveLength(2);
+  });
+
+  it('destroys a resource that is no longer usable when it comes back, and starts a new one', async () => {
+    const resources = new Resources();
+    const broken = new Set<number>();
+    const pool = new ResourcePool<number>(
+      1,
+      () => Promise.resolve(++resources.created),
+      (id) => {
+        resources.destroyed.push(id);
+        return Promise.resolve();
+      },
+      (id) => !broken.has(id),
+    );
+    const gate = deferred();
+    const first = pool.use(async (id) => {
+      await gate.promise;
+      broken.add(id);
+      throw new Error('thread died');
+    });
+    const waiting = pool.use((id) => Promise.resolve(id));
+    await settle();
+    gate.resolve();
+    await expect(first).rejects.toThrow('thread died');
+    await expect(waiting).resolves.toBe(2);
+    expect(resources.destroyed).toEqual([1]);
+    expect(pool.startedCount).toBe(1);
   });
 
   it('close destroys every resource and fails waiting tasks', async () => {
