@@ -61,7 +61,9 @@ function createOcrEngine(config: AppConfig): OcrEngine | null {
       return new TesseractOcrEngine({ languages: ocr.languages, workers: ocr.workers });
     case 'textract': {
       // Retries are ours (textract.retry), so the SDKs make exactly one attempt per call.
-      const aws = { region: ocr.awsRegion, endpoint: ocr.textractEndpoint, maxAttempts: 1 };
+      // A stalled socket fails the call (and is retried) instead of eating the per-file time.
+      const requestHandler = { connectionTimeout: 5_000, requestTimeout: 60_000, throwOnRequestTimeout: true };
+      const aws = { region: ocr.awsRegion, endpoint: ocr.textractEndpoint, maxAttempts: 1, requestHandler };
       const retries = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
       const textract = new TextractClient(aws);
       const documents = ocr.textractS3Bucket
@@ -74,6 +76,7 @@ function createOcrEngine(config: AppConfig): OcrEngine | null {
               endpoint: ocr.s3Endpoint,
               forcePathStyle: Boolean(ocr.s3Endpoint),
               maxAttempts: 1,
+              requestHandler,
             }),
             { ...retries, bucket: ocr.textractS3Bucket, ...TEXTRACT_ASYNC_DEFAULTS },
           )

@@ -11,7 +11,7 @@ import {
 import { DocumentError } from '../common/document-error';
 import { abortError } from './abort';
 import type { OcrPageResult, ScannedPdf } from './ocr-engine.port';
-import { AwsLikeError, isRetryable } from './textract.errors';
+import { AwsLikeError, isMisconfigured, isRetryable } from './textract.errors';
 import { RetrySettings, withRetries } from './textract.retry';
 import { linesInReadingOrder } from './textract-lines';
 
@@ -45,8 +45,10 @@ export class TextractAsyncReader {
   }
 
   async read(pdf: Uint8Array, signal: AbortSignal): Promise<OcrPageResult[]> {
-    // Random suffix: two jobs of the same file must not delete each other's object.
-    const key = `${this.settings.keyPrefix}${createHash('sha256').update(pdf).digest('hex')}-${randomBytes(4).toString('hex')}.pdf`;
+    // Random: two jobs of the same file must not delete each other's object. Also the
+    // ClientRequestToken, so a retried Start after a lost answer does not start a second job.
+    const token = randomBytes(16).toString('hex');
+    const key = `${this.settings.keyPrefix}${createHash('sha256').update(pdf).digest('hex')}-${token}.pdf`;
     await withRetries(
       () =>
         this.s3.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, Body: pdf }), {
@@ -62,6 +64,7 @@ export class TextractAsyncReader {
           this.textract.send(
             new StartDocumentTextDetectionCommand({
               DocumentLocation: { S3Object: { Bucket: this.settings.bucket, Name: key } },
+              ClientRequestToken: token,
             }),
             { abortSignal: signal },
           ),
@@ -134,6 +137,13 @@ function pagesOf(blocks: Block[], declaredPages: number): OcrPageResult[] {
 
 function s3Error(error: AwsLikeError, attempts: number): DocumentError {
   const detail = `${error.name ?? 'Error'}${error.message ? `: ${error.message}` : ''}`;
+  if (isMisconfigured(error)) {
+    return new DocumentError(
+      'provider_unavailable',
+      `S3 refused our credentials or configuration; check them, the bucket and the IAM policy (${detail})`,
+      true,
+    );
+  }
   const retryable = isRetryable(error);
   const tries = retryable ? ` after ${attempts} attempts` : '';
   return new DocumentError('provider_unavailable', `Staging the document in S3 failed${tries} (${detail})`, retryable);

@@ -18,10 +18,32 @@ const REJECTED: Record<string, string> = {
     'The page is too large for Textract (synchronous calls take at most 10 MB and 10,000 pixels a side)',
 };
 
+/**
+ * Our credentials or set-up, not the document: pointless to repeat at once, but the job is
+ * retried later (a rotated key or a fixed policy makes it pass) instead of failing its files.
+ */
+const MISCONFIGURED = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'InvalidClientTokenId',
+  'InvalidS3ObjectException',
+  'NoSuchBucket',
+]);
+
 export interface AwsLikeError {
   name?: string;
   message?: string;
   $metadata?: { httpStatusCode?: number };
+}
+
+export function isMisconfigured(error: AwsLikeError): boolean {
+  const status = error.$metadata?.httpStatusCode;
+  return (error.name !== undefined && MISCONFIGURED.has(error.name)) || status === 401 || status === 403;
 }
 
 export function isRetryable(error: AwsLikeError): boolean {
@@ -37,6 +59,13 @@ export function toDocumentError(error: AwsLikeError, attempts: number): Document
   const detail = error.message ? `: ${error.message}` : '';
   const rejected = REJECTED[name];
   if (rejected) return new DocumentError('textract_rejected', `${rejected} (${name}${detail})`);
+  if (isMisconfigured(error)) {
+    return new DocumentError(
+      'provider_unavailable',
+      `AWS refused our credentials or configuration; check them and the IAM policy (${name}${detail})`,
+      true,
+    );
+  }
   if (isRetryable(error)) {
     return new DocumentError(
       'provider_unavailable',

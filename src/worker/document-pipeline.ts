@@ -51,6 +51,7 @@ export class DocumentPipeline {
       this.config.limits.fileTimeoutMs,
     );
     const signal = AbortSignal.any([jobSignal, timeout.signal]);
+    let stage: 'extract' | 'classify' = 'extract';
     try {
       const bytes = file.bytes ?? (await this.store.loadFileBytes(job.id, file.position));
       if (!bytes) throw new DocumentError('missing_file', 'the stored file is missing');
@@ -59,6 +60,7 @@ export class DocumentPipeline {
         signal,
       );
       const text = joinPages(extraction);
+      stage = 'classify';
       const classification = await raceAbort(
         this.classifier.classify({
           text,
@@ -98,7 +100,7 @@ export class DocumentPipeline {
       return { jobId: job.id, position: file.position, status: 'completed', result, text };
     } catch (err) {
       if (jobSignal.aborted) return null;
-      const error = asDocumentError(err, timeout.signal);
+      const error = asDocumentError(err, timeout.signal, stage);
       // A provider outage is not the document's fault: retry the job while attempts remain.
       if (error.retryable && job.attempts < job.maxAttempts) throw new RetryJobLater(error);
       return {
@@ -138,7 +140,15 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function asDocumentError(err: unknown, timeout: AbortSignal): DocumentError {
+function asDocumentError(err: unknown, timeout: AbortSignal, stage: 'extract' | 'classify'): DocumentError {
+  // Classifying takes milliseconds locally: time running out there means a remote classifier
+  // (OpenAI retrying a 429 or a hung call) is slow, which is no fault of the document.
+  if (timeout.aborted && stage === 'classify')
+    return new DocumentError(
+      'provider_unavailable',
+      'the classifier did not answer within the per-file time limit',
+      true,
+    );
   if (err instanceof DocumentError) return err;
   if (timeout.aborted && timeout.reason instanceof DocumentError) return timeout.reason;
   // An unexpected bug in a provider: the file fails with a generic message, the worker lives on.

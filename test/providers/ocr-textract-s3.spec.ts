@@ -46,14 +46,19 @@ describe('Textract asynchronous path through S3 (real SDK clients, loopback S3 a
 
     const [put, del] = server.s3.requests;
     expect(put).toMatchObject({ method: 'PUT', bucket: FAKE_BUCKET, bytes: pdf.byteLength });
-    expect(put.key).toMatch(/^doc-inbox\/[0-9a-f]{64}-[0-9a-f]{8}\.pdf$/);
+    expect(put.key).toMatch(/^doc-inbox\/[0-9a-f]{64}-[0-9a-f]{32}\.pdf$/);
     expect(put.authorization).toMatch(/Credential=AKIDTEST\/\d{8}\/eu-west-1\/s3\/aws4_request/);
     expect(del).toMatchObject({ method: 'DELETE', bucket: FAKE_BUCKET, key: put.key });
     expect(server.s3.objects.size).toBe(0);
 
     expect(server.calls('DetectDocumentText')).toHaveLength(0);
     const [start] = server.calls('StartDocumentTextDetection');
-    expect(start.body).toEqual({ DocumentLocation: { S3Object: { Bucket: FAKE_BUCKET, Name: put.key } } });
+    expect(start.body).toEqual({
+      DocumentLocation: { S3Object: { Bucket: FAKE_BUCKET, Name: put.key } },
+      // Idempotent start: the same token is in the staged object's key.
+      ClientRequestToken: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+    expect(put.key).toContain(`-${String(start.body.ClientRequestToken)}.pdf`);
     // Two IN_PROGRESS answers, then 6 pages x 3 blocks = 18 blocks in two answers of 9.
     const gets = server.calls('GetDocumentTextDetection').map((r) => r.body.NextToken);
     expect(gets).toEqual([undefined, undefined, undefined, '9']);
@@ -97,12 +102,13 @@ describe('Textract asynchronous path through S3 (real SDK clients, loopback S3 a
     expect(server.s3.objects.size).toBe(0);
   });
 
-  it('reports a missing bucket as provider_unavailable without starting a job', async () => {
+  it('reports a missing bucket as our set-up (the job is retried later) without starting a job', async () => {
     const error = await documentError(
       buildExtractor(textract('no-such-bucket')).extract(input(await scannedPdf(5), 'application/pdf')),
     );
-    expect(error).toMatchObject({ code: 'provider_unavailable', retryable: false });
+    expect(error).toMatchObject({ code: 'provider_unavailable', retryable: true });
     expect(error.message).toContain('NoSuchBucket');
+    expect(error.message).toContain('credentials or configuration');
     expect(server.calls('StartDocumentTextDetection')).toHaveLength(0);
   });
 

@@ -1,6 +1,7 @@
 import { TextractClient } from '@aws-sdk/client-textract';
 import { DocumentError } from '../../src/common/document-error';
 import { TextractExtractor } from '../../src/ocr/textract.extractor';
+import { documentError } from '../support/document-error';
 import { FakeTextractServer } from '../support/fake-textract.server';
 import { buildExtractor, input } from '../support/ocr-extractor.builder';
 import { mixedPdf, scannedPdf, textImagePng, textPdf } from '../support/ocr-fixtures';
@@ -121,6 +122,17 @@ describe('Textract through the real SDK client against a loopback Textract', () 
     expect(error).toMatchObject({ code: 'textract_rejected', retryable: false });
     expect((error as DocumentError).message).toContain(type);
   });
+
+  it.each(['AccessDeniedException', 'ExpiredTokenException', 'UnrecognizedClientException'])(
+    'treats %s as our set-up, not the document: no immediate retry, the job is retried later',
+    async (type) => {
+      server.script.push({ status: 400, type, message: 'not allowed' });
+      const error = await documentError(buildExtractor(textract(3)).extract(input(textImagePng(['X']), 'image/png')));
+      expect(server.requests).toHaveLength(1);
+      expect(error).toMatchObject({ code: 'provider_unavailable', retryable: true });
+      expect(error.message).toContain('credentials or configuration');
+    },
+  );
 
   it('reports an unreachable endpoint as retryable provider_unavailable', async () => {
     const client = new TextractClient({

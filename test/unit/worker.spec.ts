@@ -95,6 +95,15 @@ describe('JobRunner and DocumentPipeline', () => {
     expect(done.status).toBe('completed');
   });
 
+  it('retries the job later when the classifier does not answer within the time limit', async () => {
+    const s = setup(new FakeExtractor(), config({ FILE_TIMEOUT_SECONDS: '1' }));
+    jest.spyOn(s.classifier, 'classify').mockImplementation(() => new Promise(() => undefined));
+    const job = await s.store.createJob(newJob(1, { files: [textFile('a.txt', 'invoice')] }));
+    const after = await runOnce(s, job.id);
+    expect(after).toMatchObject({ status: 'pending', attempts: 1, processedFiles: 0 });
+    expect(after.error).toBe('the classifier did not answer within the per-file time limit');
+  });
+
   it('retries the job later when a provider is down, keeping the files already done', async () => {
     const s = setup(
       new FakeExtractor({
