@@ -5,6 +5,7 @@ import { DocumentTextExtractor } from './document-text.extractor';
 import { ImageNormalizer } from './image.normalizer';
 import { OcrEngine } from './ocr-engine.port';
 import { DEFAULT_SANDBOX_LIMITS } from './pdf/pdf-sandbox';
+import { languageDataFile } from './tesseract-language.data';
 import { TesseractOcrEngine } from './tesseract.ocr-engine';
 import type { RetrySettings } from './textract.retry';
 import { TextractAsyncReader, TextractAsyncSettings } from './textract-async.reader';
@@ -58,6 +59,9 @@ function createOcrEngine(config: AppConfig): OcrEngine | null {
     case 'none':
       return null;
     case 'tesseract':
+      // A language whose package is missing stops the boot, not every scan later.
+      for (const code of ocr.languages) languageDataFile(code, 'lstm');
+      languageDataFile('osd', 'legacy');
       return new TesseractOcrEngine({ languages: ocr.languages, workers: ocr.workers });
     case 'textract': {
       // Retries are ours (textract.retry), so the SDKs make exactly one attempt per call.

@@ -28,6 +28,7 @@ describe('the server refuses to start on a wrong setting, saying which', () => {
   it.each([
     [{ PORT: 'eighty' }, /Invalid configuration:\n {2}- PORT="eighty": .*PORT must be an integer number/],
     [{ OCR_PROVIDER: 'textract' }, /OCR_PROVIDER=textract needs AWS_REGION/],
+    [{ OCR_PROVIDER: 'tesseract', OCR_LANGUAGES: 'eng+xyz' }, /needs the npm package @tesseract.js-data\/xyz/],
     [{ CATEGORIES_FILE: '/nonexistent/categories.yaml' }, /Invalid categories file \/nonexistent\/categories.yaml/],
     [{ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, /cannot open DATABASE_URL: connect ECONNREFUSED/],
   ])('%o', (env, message) => {
