@@ -112,8 +112,12 @@ export class DocumentTextExtractor extends TextExtractor {
 
   private async scannedPage(pdf: PdfSandbox, number: number, ocr: OcrEngine): Promise<OcrPageInput> {
     if (ocr.pdfPageInput === 'pdf') {
-      const single = await pdf.split([number]);
-      if (single.byteLength <= ocr.maxInputBytes) return { kind: 'pdf', bytes: single };
+      // pdf-lib cannot split an owner-password PDF that pdf.js reads: send the rendered page.
+      const single = await pdf.split([number]).catch((error: unknown) => {
+        if (error instanceof DocumentError && error.code === 'encrypted_pdf') return null;
+        throw error;
+      });
+      if (single && single.byteLength <= ocr.maxInputBytes) return { kind: 'pdf', bytes: single };
     }
     const { png } = await pdf.render(number, this.settings.renderDpi, this.settings.maxRenderPixels);
     return { kind: 'image', bytes: png, contentType: 'image/png' };

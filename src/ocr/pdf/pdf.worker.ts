@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { getDocumentProxy, renderPageAsImage } from 'unpdf';
-import { PDFDocument } from 'pdf-lib';
+import { EncryptedPDFError, PDFDocument } from 'pdf-lib';
 import type { PdfWorkerOptions, PdfWorkerRequest, PdfWorkerResponse } from './pdf-worker.protocol';
 
 type PdfProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
@@ -98,7 +98,9 @@ async function handle(request: PdfWorkerRequest): Promise<PdfWorkerResponse> {
     }
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    return { id: request.id, ok: false, error: { name: e.name, message: e.message } };
+    // pdf-lib's errors are transpiled classes named plain 'Error': tell them by class.
+    const name = error instanceof EncryptedPDFError ? 'EncryptedPDFError' : e.name;
+    return { id: request.id, ok: false, error: { name, message: e.message } };
   }
 }
 
