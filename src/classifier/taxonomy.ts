@@ -26,9 +26,12 @@ export class Taxonomy {
     return ids.filter((id) => !this.byId.has(id));
   }
 
-  /** The categories a request asked for, or all of them. */
+  /**
+   * The categories a request asked for, or all of them. Ids the taxonomy no longer has (it was
+   * changed after the upload) are dropped; if none is left, all categories apply.
+   */
   select(ids?: readonly string[] | null): Category[] {
-    if (!ids || ids.length === 0) return [...this.categories];
-    return ids.map((id) => this.byId.get(id)).filter((c): c is Category => c !== undefined);
+    const chosen = (ids ?? []).map((id) => this.byId.get(id)).filter((c): c is Category => c !== undefined);
+    return chosen.length > 0 ? chosen : [...this.categories];
   }
 }

@@ -51,6 +51,9 @@ describe('taxonomy loader', () => {
     const taxonomy = loadTaxonomy(path);
     expect(taxonomy.categories.map((c) => c.id)).toEqual(['invoice', 'shipping_label']);
     expect(taxonomy.select(['shipping_label'])[0].examples).toEqual(['SHIP TO ... TRACKING # 1Z999']);
+    // A job narrowed to ids that a later taxonomy dropped: the known ones, else all of them.
+    expect(taxonomy.select(['receipt', 'invoice']).map((c) => c.id)).toEqual(['invoice']);
+    expect(taxonomy.select(['receipt']).map((c) => c.id)).toEqual(['invoice', 'shipping_label']);
   });
 
   it('reads a JSON list', () => {
