@@ -2,7 +2,8 @@ import { SqlJobStore } from '../../src/jobs/sql-job.store';
 import { PgSqlClient } from '../../src/database/pg-sql.client';
 import type { SqlClient } from '../../src/database/sql-client.port';
 import type { FileOutcome } from '../../src/jobs/job.model';
-import { databaseTargets, type TestDatabase } from '../support/databases';
+import { Client } from 'pg';
+import { databaseTargets, postgresTarget, TEST_DATABASE_URL, type TestDatabase } from '../support/databases';
 import { documentResult, newJob, textFile } from '../support/fixtures';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -254,4 +255,56 @@ describe.each(databaseTargets())('JobStore contract on $name', (target) => {
     );
     expect(row).toEqual({ completed: jobs, files: jobs * 2, attempts: 1 });
   }, 60_000);
+});
+
+/** Races that need a second session holding a transaction open: PostgreSQL only. */
+(TEST_DATABASE_URL ? describe : describe.skip)('JobStore races on PostgreSQL', () => {
+  let db: TestDatabase;
+  let store: SqlJobStore;
+
+  beforeAll(async () => {
+    db = await postgresTarget().create();
+    if (!db.url) throw new Error('a PostgreSQL target has a url');
+    store = new SqlJobStore(db.sql);
+  });
+  afterAll(() => db.dispose());
+
+  /** Runs `statement` in an open transaction, starts `contender`, lets it block, then commits. */
+  async function commitWhileWaiting<T>(statement: string, params: unknown[], contender: () => Promise<T>) {
+    const other = new Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query(statement, params);
+      const result = contender();
+      await sleep(300); // the contender now waits on the job row
+      await other.query('commit');
+      return await result;
+    } finally {
+      await other.end();
+    }
+  }
+
+  it('a cancel that commits first wins over the last file outcome', async () => {
+    const job = await store.createJob(newJob(1));
+    await store.claimJobs('w1', 1, 30);
+    const completed = await commitWhileWaiting('select inbox_cancel_job($1)', [job.id], () =>
+      store.recordFileOutcomes('w1', [done(job.id, 0)]),
+    );
+    expect(completed).toEqual([]);
+    expect(await store.getJob(job.id)).toMatchObject({ status: 'cancelled', processedFiles: 0 });
+  });
+
+  it('ignores an outcome from a worker whose expired lease another worker is taking', async () => {
+    const job = await store.createJob(newJob(2));
+    await store.claimJobs('slow', 1, 1);
+    await sleep(1300);
+    await commitWhileWaiting('select * from inbox_claim_jobs($1, 1, 30)', ['fresh'], () =>
+      store.recordFileOutcomes('slow', [done(job.id, 0)]),
+    );
+    await store.recordFileOutcomes('fresh', [done(job.id, 1)]);
+    expect(await store.getJob(job.id)).toMatchObject({ status: 'processing', processedFiles: 1 });
+    await store.recordFileOutcomes('fresh', [done(job.id, 0)]);
+    expect(await store.getJob(job.id)).toMatchObject({ status: 'completed', processedFiles: 2, progress: 100 });
+  });
 });

@@ -70,6 +70,10 @@ const postgres: DatabaseTarget = {
   },
 };
 
+export function postgresTarget(): DatabaseTarget {
+  return postgres;
+}
+
 /** PGlite always; PostgreSQL when TEST_DATABASE_URL is set (CI sets it). */
 export function databaseTargets(): DatabaseTarget[] {
   if (!TEST_DATABASE_URL) {
