@@ -194,11 +194,11 @@ export class SqlJobStore extends JobStore {
   async recordFileOutcomes(workerId: string, outcomes: FileOutcome[]): Promise<string[]> {
     if (outcomes.length === 0) return [];
     const payload = outcomes.map((o) =>
-      o.status === 'completed' ? { ...o, text: stripNul(o.text).slice(0, MAX_STORED_TEXT) } : o,
+      o.status === 'completed' ? { ...o, text: o.text.slice(0, MAX_STORED_TEXT) } : o,
     );
     const rows = await this.sql.query<{ id: string }>(`select inbox_record_file_outcomes($1, $2::jsonb) as id`, [
       workerId,
-      JSON.stringify(payload),
+      JSON.stringify(payload, (_key, value: unknown) => (typeof value === 'string' ? storableText(value) : value)),
     ]);
     return rows.map((r) => r.id);
   }
@@ -292,7 +292,10 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** PostgreSQL text cannot hold NUL; extracted text sometimes does. */
-function stripNul(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+/**
+ * What jsonb accepts: no NUL, and no lone surrogate (PDF text layers hold them, and a cut can
+ * split a pair), either of which would make PostgreSQL refuse the whole batch of outcomes.
+ */
+function storableText(text: string): string {
+  return (text.includes('\u0000') ? text.replaceAll('\u0000', '') : text).toWellFormed();
 }

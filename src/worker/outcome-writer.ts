@@ -30,6 +30,15 @@ export class OutcomeWriter {
     });
   }
 
+  private async writeAlone(p: Pending): Promise<void> {
+    try {
+      const [completed] = await this.store.recordFileOutcomes(this.workerId, [p.outcome]);
+      p.resolve(completed === p.outcome.jobId);
+    } catch (err) {
+      p.reject(err);
+    }
+  }
+
   private async drain(): Promise<void> {
     this.writing = true;
     try {
@@ -44,7 +53,9 @@ export class OutcomeWriter {
           );
           for (const p of batch) p.resolve(completed.has(p.outcome.jobId));
         } catch (err) {
-          for (const p of batch) p.reject(err);
+          if (batch.length === 1) batch[0].reject(err);
+          // One bad outcome must not sink the other jobs' outcomes: write them one by one.
+          else for (const p of batch) await this.writeAlone(p);
         }
       }
     } finally {

@@ -209,6 +209,21 @@ describe.each(databaseTargets())('JobStore contract on $name', (target) => {
     expect(await store.getDocument(job.id, 9)).toBeNull();
   });
 
+  it('stores text with lone surrogates (PDF text layers have them) instead of refusing the batch', async () => {
+    const job = await store.createJob(newJob(2));
+    await store.claimJobs('w1', 1, 30);
+    const broken: FileOutcome = {
+      jobId: job.id,
+      position: 0,
+      status: 'completed',
+      text: 'x\ud835 \udc65 y',
+      result: documentResult({ reasons: ['word \ud835'] }),
+    };
+    await store.recordFileOutcomes('w1', [broken, done(job.id, 1)]);
+    expect((await store.getDocument(job.id, 0))?.text).toBe('x\ufffd \ufffd y');
+    expect(await store.getJob(job.id)).toMatchObject({ status: 'completed', processedFiles: 2 });
+  });
+
   it('notifies listeners when a job is created', async () => {
     let calls = 0;
     const stop = await store.onJobCreated(() => calls++);
