@@ -155,7 +155,8 @@ export class SqlJobStore extends JobStore {
       categories: r.categories,
       pendingFiles: r.pending_files,
     }));
-    await this.prefetchSmallFiles(jobs);
+    // The claim has committed: a failed prefetch must not lose the jobs (bytes load later).
+    await this.prefetchSmallFiles(jobs).catch(() => undefined);
     return jobs;
   }
 

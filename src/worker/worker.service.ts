@@ -28,6 +28,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private draining = false;
   private claiming = false;
   private wakeAgain = false;
+  /** The claim loop in flight, if any: shutdown waits for it. */
+  private claimRun?: Promise<void>;
   /**
    * Created at boot, outside any request: jobs run in this async context, so a wake-up that
    * comes from an upload (NOTIFY in-process) does not carry the request's log context.
@@ -71,7 +73,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     this.claiming = true;
-    void this.context
+    this.claimRun = this.context
       .runInAsyncScope(() => this.claimWhileFree())
       .finally(() => {
         this.claiming = false;
@@ -139,6 +141,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       if (this.scheduler.doesExist('interval', name)) this.scheduler.deleteInterval(name);
     }
     await this.stopListening?.().catch(() => undefined);
+    // A claim in flight may still hand us jobs: they must be running (or released) below.
+    await this.claimRun;
     if (this.running.size > 0) {
       this.logger.log(`draining ${this.running.size} running job(s), up to ${this.config.worker.shutdownGraceMs} ms`);
       const heartbeat = setInterval(() => void this.heartbeat(), (this.config.worker.leaseSeconds * 1000) / 3);

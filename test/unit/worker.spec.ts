@@ -180,6 +180,26 @@ describe('WorkerService', () => {
     expect([...s.store.jobs.values()].filter((j) => j.job.status === 'processing')).toHaveLength(0);
   });
 
+  it('on shutdown waits for a claim in flight and hands back the jobs it claimed', async () => {
+    const s = setup(new FakeExtractor({ 'stuck.pdf': never }), config({ WORKER_SHUTDOWN_GRACE_SECONDS: '1' }));
+    const job = await s.store.createJob(newJob(1, { files: [textFile('stuck.pdf', 'x')] }));
+    const claim = s.store.claimJobs.bind(s.store);
+    let claimStarted!: () => void;
+    const started = new Promise<void>((r) => (claimStarted = r));
+    jest.spyOn(s.store, 'claimJobs').mockImplementation(async (...args) => {
+      claimStarted();
+      await new Promise((r) => setTimeout(r, 200));
+      return claim(...args);
+    });
+    const w = worker(s);
+    await w.onApplicationBootstrap();
+    await started;
+    await w.beforeApplicationShutdown();
+    // Past the moment the claim lands: the job must not be left held by a stopped worker.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await s.store.getJob(job.id)).toMatchObject({ status: 'pending', attempts: 0, lockedBy: null });
+  });
+
   it('stops working on a job that was cancelled, and writes nothing for it', async () => {
     let aborted = false;
     const s = setup(
