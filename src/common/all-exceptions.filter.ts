@@ -49,8 +49,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return body(exception.getStatus(), message);
     }
     const code = (exception as { code?: unknown })?.code;
-    if (typeof code === 'string' && UNAVAILABLE.has(code)) {
-      this.logger.warn(`database unavailable: ${code}`);
+    if ((typeof code === 'string' && UNAVAILABLE.has(code)) || isConnectionTimeout(exception)) {
+      this.logger.warn(`database unavailable: ${typeof code === 'string' ? code : (exception as Error).message}`);
       return body(503, 'the job database is unreachable; try again shortly');
     }
     const errorId = randomUUID();
@@ -67,4 +67,14 @@ function body(statusCode: number, message: string): ErrorResponseDto {
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join(' ');
   return { statusCode, error, message };
+}
+
+/** node-postgres's pool and client time-outs carry no code, only these messages. */
+function isConnectionTimeout(exception: unknown): boolean {
+  const message = exception instanceof Error ? exception.message : '';
+  return (
+    message === 'timeout exceeded when trying to connect' ||
+    message.startsWith('Connection terminated due to connection timeout') ||
+    message === 'Connection terminated unexpectedly'
+  );
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Taxonomy } from '../classifier/taxonomy';
-import { InvalidRequest, JobNotFound } from '../common/errors';
+import { InvalidRequest, JobNotFound, PayloadTooLarge } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import type { Job, JobStatus, JobWithFiles, NewJobFile } from './job.model';
 import { JobStore, type JobPage } from './job-store.port';
@@ -30,7 +30,7 @@ export class JobsService {
     if (uploads.length === 0)
       throw new InvalidRequest("no files: send one or more documents in the multipart field 'files'");
     if (uploads.length > this.config.uploads.maxFiles) {
-      throw new InvalidRequest(
+      throw new PayloadTooLarge(
         `too many files: ${uploads.length} sent, at most ${this.config.uploads.maxFiles} per job`,
       );
     }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isUuid } from '../common/uuid';
 import type { SqlClient } from '../database/sql-client.port';
 import type {
   ClaimedJob,
@@ -277,6 +278,8 @@ function toFile(r: FileRow): JobFile {
   };
 }
 
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
 function encodeCursor(createdAt: string, id: string): string {
   return Buffer.from(`${createdAt}|${id}`).toString('base64url');
 }
@@ -284,8 +287,9 @@ function encodeCursor(createdAt: string, id: string): string {
 /** A malformed cursor is the caller's mistake: the service validates it before it gets here. */
 export function decodeCursor(cursor: string): { createdAt: string; id: string } | null {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) return null;
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  // Exactly what encodeCursor writes (an ISO timestamp and a uuid), so PostgreSQL's casts cannot fail.
+  if (!createdAt || !id || !ISO_TIMESTAMP.test(createdAt) || Number.isNaN(Date.parse(createdAt))) return null;
+  if (!isUuid(id)) return null;
   return { createdAt, id };
 }
 

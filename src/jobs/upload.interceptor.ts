@@ -34,7 +34,10 @@ export class UploadInterceptor implements NestInterceptor {
   }
 
   private explain(err: unknown): unknown {
-    if (!(err instanceof MulterError)) return err;
+    // Busboy's own errors ("Unexpected end of form", "Malformed part header", ...): memory
+    // storage has no failure of ours, so whatever else the parser says is about the body.
+    if (!(err instanceof MulterError))
+      return new InvalidRequest(`malformed upload: ${err instanceof Error ? err.message : String(err)}`);
     const { maxFiles, maxFileBytes } = this.config.uploads;
     switch (err.code) {
       case 'LIMIT_FILE_SIZE':

@@ -133,6 +133,15 @@ describe('HTTP API on the embedded defaults', () => {
       /unexpected file field 'document': send documents in the field 'files'/,
     ],
     [
+      'a multipart body cut off before its end',
+      (r: ReturnType<TestApp['http']['post']>) =>
+        r
+          .set('content-type', 'multipart/form-data; boundary=xyz')
+          .send('--xyz\r\nContent-Disposition: form-data; name="files"; filename="a.txt"\r\n\r\nhalf a fi'),
+      400,
+      /malformed upload: Unexpected end of form/,
+    ],
+    [
       'an unknown form field',
       (r: ReturnType<TestApp['http']['post']>) => r.field('colour', 'red').attach('files', Buffer.from('a'), 'a.txt'),
       400,
@@ -168,6 +177,9 @@ describe('HTTP API on the embedded defaults', () => {
     await t.http.get('/jobs?status=done').expect(400);
     const badCursor = await t.http.get('/jobs?cursor=nonsense').expect(400);
     expect(badCursor.body.message).toMatch(/cursor/);
+    // Well-formed base64 of values PostgreSQL could not cast: still the caller's 400, not a 500.
+    const crafted = Buffer.from(`1|${'-'.repeat(36)}`).toString('base64url');
+    await t.http.get(`/jobs?cursor=${crafted}`).expect(400);
   });
 
   it('returns the same job for a retried request with the same Idempotency-Key', async () => {

@@ -27,6 +27,7 @@ describe('the server refuses to start on a wrong setting, saying which', () => {
 
   it.each([
     [{ PORT: 'eighty' }, /Invalid configuration:\n {2}- PORT="eighty": .*PORT must be an integer number/],
+    [{ DATA_DIR: '' }, /DATA_DIR="": .*should not be empty/],
     [{ OCR_PROVIDER: 'textract' }, /OCR_PROVIDER=textract needs AWS_REGION/],
     [{ OCR_PROVIDER: 'tesseract', OCR_LANGUAGES: 'eng+xyz' }, /needs the npm package @tesseract.js-data\/xyz/],
     [{ CATEGORIES_FILE: '/nonexistent/categories.yaml' }, /Invalid categories file \/nonexistent\/categories.yaml/],
