@@ -25,7 +25,7 @@ export class PgSqlClient extends SqlClient {
   private readonly logger = new Logger(PgSqlClient.name);
   private readonly pool: Pool;
   private readonly executor: PgExecutor;
-  private readonly listeners: Client[] = [];
+  private readonly listeners = new Set<Client>();
 
   constructor(private readonly config: PoolConfig) {
     super();
@@ -58,35 +58,63 @@ export class PgSqlClient extends SqlClient {
     }
   }
 
+  /**
+   * LISTEN on a connection of its own (a transaction pooler cannot keep one: there, workers
+   * rely on polling). A lost connection is reopened with backoff until it works again.
+   */
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     let stopped = false;
     let client: Client | undefined;
-    const connect = async (): Promise<void> => {
+    const open = async (): Promise<void> => {
       const c = new Client(this.config);
       c.on('notification', (msg) => {
         if (msg.channel === channel) onNotify(msg.payload ?? '');
       });
       c.on('error', (err) => {
-        this.logger.warn(`LISTEN connection lost (${err.message}); reconnecting, polling meanwhile`);
+        if (client !== c) return; // errors while opening reject open() instead
+        client = undefined;
+        this.listeners.delete(c);
         void c.end().catch(() => undefined);
-        if (!stopped) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+        this.logger.warn(`LISTEN connection lost (${err.message}); reconnecting, polling meanwhile`);
+        reopen(1000);
       });
-      await c.connect();
-      await c.query(`listen ${quoteIdent(channel)}`);
+      try {
+        await c.connect();
+        await c.query(`listen ${quoteIdent(channel)}`);
+      } catch (err) {
+        await c.end().catch(() => undefined);
+        throw err;
+      }
+      if (stopped) return void (await c.end().catch(() => undefined));
       client = c;
-      this.listeners.push(c);
+      this.listeners.add(c);
       // Anything created while we were (re)connecting is picked up by this nudge.
       onNotify('');
     };
-    await connect();
+    const reopen = (delayMs: number): void => {
+      setTimeout(() => {
+        if (stopped) return;
+        open().catch((err: unknown) => {
+          const next = Math.min(delayMs * 2, 30_000);
+          this.logger.warn(`LISTEN reconnect failed (${(err as Error).message}); next try in ${next} ms`);
+          reopen(next);
+        });
+      }, delayMs).unref();
+    };
+    await open();
     return async () => {
       stopped = true;
-      await client?.end().catch(() => undefined);
+      const c = client;
+      client = undefined;
+      if (c) {
+        this.listeners.delete(c);
+        await c.end().catch(() => undefined);
+      }
     };
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.listeners.map((c) => c.end().catch(() => undefined)));
+    await Promise.all([...this.listeners].map((c) => c.end().catch(() => undefined)));
     await this.pool.end();
   }
 }

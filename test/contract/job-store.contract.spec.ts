@@ -322,4 +322,30 @@ describe.each(databaseTargets())('JobStore contract on $name', (target) => {
     await store.recordFileOutcomes('fresh', [done(job.id, 0)]);
     expect(await store.getJob(job.id)).toMatchObject({ status: 'completed', processedFiles: 2, progress: 100 });
   });
+
+  it('keeps listening after its connection is killed and cannot reconnect for a while', async () => {
+    let nudges = 0;
+    const stop = await store.onJobCreated(() => nudges++);
+    const admin = new Client({ connectionString: TEST_DATABASE_URL }); // another database
+    await admin.connect();
+    const dbName = new URL(db.url as string).pathname.slice(1);
+    try {
+      await admin.query(`alter database ${dbName} with allow_connections false`);
+      await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and query ilike 'listen%'`,
+        [dbName],
+      );
+      await sleep(2500); // at least one reconnect attempt fails meanwhile
+      await admin.query(`alter database ${dbName} with allow_connections true`);
+      await sleep(3000); // the next attempt (2 s after the failed one) succeeds
+      const before = nudges;
+      await store.createJob(newJob(1));
+      for (let i = 0; i < 50 && nudges === before; i++) await sleep(100);
+      expect(nudges).toBeGreaterThan(before);
+    } finally {
+      await admin.query(`alter database ${dbName} with allow_connections true`);
+      await admin.end();
+      await stop();
+    }
+  }, 30_000);
 });
