@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import sharp from 'sharp';
 import { DocumentError } from '../common/document-error';
 import { raceAbort, throwIfAborted } from './abort';
 import { ImageNormalizer } from './image.normalizer';
@@ -120,7 +121,7 @@ export class DocumentTextExtractor extends TextExtractor {
       if (single && single.byteLength <= ocr.maxInputBytes) return { kind: 'pdf', bytes: single };
     }
     const { png } = await pdf.render(number, this.settings.renderDpi, this.settings.maxRenderPixels);
-    return { kind: 'image', bytes: png, contentType: 'image/png' };
+    return fitForEngine(png, ocr);
   }
 
   private async image(input: ExtractionInput): Promise<ExtractionResult> {
@@ -142,14 +143,25 @@ export class DocumentTextExtractor extends TextExtractor {
     const pages = await withLimit(ocr.parallelism, readable, async (number): Promise<ExtractedPage> => {
       throwIfAborted(signal);
       const { png } = await raceAbort(this.images.page(input.bytes, number - 1), signal);
-      const result = await raceAbort(
-        ocr.recognize({ kind: 'image', bytes: png, contentType: 'image/png' }, signal),
-        signal,
-      );
+      const result = await raceAbort(ocr.recognize(await fitForEngine(png, ocr), signal), signal);
       return { number, text: result.text, source: ocr.source, confidence: result.confidence };
     });
     return { pages, pageCount, warnings };
   }
+}
+
+/**
+ * A page image as the engine takes it: the lossless PNG when it fits the engine's input limit
+ * (Textract: 10 MB), else a greyscale JPEG, a fraction of the size and as good for OCR.
+ */
+async function fitForEngine(png: Uint8Array, ocr: OcrEngine): Promise<OcrPageInput> {
+  if (png.byteLength <= ocr.maxInputBytes) return { kind: 'image', bytes: png, contentType: 'image/png' };
+  const jpeg = await sharp(png).greyscale().toColourspace('b-w').jpeg({ quality: 85 }).toBuffer();
+  return {
+    kind: 'image',
+    bytes: new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength),
+    contentType: 'image/jpeg',
+  };
 }
 
 /** Runs task(1..count) with at most `concurrency` in flight; results in page order. */

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { PDFDocument } from 'pdf-lib';
 import { ImageNormalizer } from '../../src/ocr/image.normalizer';
 import { OcrPageInput } from '../../src/ocr/ocr-engine.port';
@@ -76,6 +77,16 @@ describe('DocumentTextExtractor', () => {
     expect(ocr.calls).toHaveLength(1);
     expect(ocr.calls[0].kind).toBe('pdf');
     expect(Buffer.from(ocr.calls[0].bytes.subarray(0, 5)).toString()).toBe('%PDF-');
+  });
+
+  it('sends a page image over the engine input limit as a greyscale JPEG', async () => {
+    const ocr = new RecordingOcrEngine('pdf', 'x', 2_000); // even the split page is over the limit
+    const pdf = await mixedPdf('This first page has a real text layer with words', ['SCANNED PAGE']);
+    await buildExtractor(ocr).extract(input(pdf, 'application/pdf'));
+    expect(ocr.calls).toHaveLength(1);
+    expect(ocr.calls[0]).toMatchObject({ kind: 'image', contentType: 'image/jpeg' });
+    const meta = await sharp(Buffer.from(ocr.calls[0].bytes)).metadata();
+    expect(meta).toMatchObject({ format: 'jpeg', channels: 1 });
   });
 
   it('with OCR off, returns a scanned page empty with a warning instead of failing', async () => {
