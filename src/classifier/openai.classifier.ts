@@ -77,9 +77,12 @@ export class OpenAIClassifier extends Classifier {
       const choice = completion.choices[0];
       const refusal = choice?.message.refusal;
       if (refusal || choice?.finish_reason === 'content_filter') {
-        throw new DocumentError(
-          'classifier_refused',
-          `the model refused to classify this document${refusal ? `: ${refusal.slice(0, 300)}` : ' (content filter)'}`,
+        throw withUsage(
+          new DocumentError(
+            'classifier_refused',
+            `the model refused to classify this document${refusal ? `: ${refusal.slice(0, 300)}` : ' (content filter)'}`,
+          ),
+          usage,
         );
       }
       const parsed = parseAnswer(choice?.message.content ?? '', input.categories);
@@ -88,9 +91,12 @@ export class OpenAIClassifier extends Classifier {
       }
       problem = choice?.finish_reason === 'length' ? 'the answer was cut off (max tokens)' : parsed.problem;
     }
-    throw new DocumentError(
-      'classifier_invalid_answer',
-      `the model answered twice without a valid classification: ${problem}`,
+    throw withUsage(
+      new DocumentError(
+        'classifier_invalid_answer',
+        `the model answered twice without a valid classification: ${problem}`,
+      ),
+      usage,
     );
   }
 
@@ -204,4 +210,9 @@ function addUsage(total: TokenUsage, completion: Completion): void {
   total.promptTokens += u.prompt_tokens;
   total.completionTokens += u.completion_tokens;
   total.totalTokens += u.total_tokens;
+}
+
+function withUsage(error: DocumentError, usage: TokenUsage): DocumentError {
+  error.usage = usage;
+  return error;
 }

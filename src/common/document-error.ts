@@ -4,6 +4,9 @@
  * (provider outage, rate limit) for which the whole job should be retried later.
  */
 export class DocumentError extends Error {
+  /** Tokens a paid provider spent before it failed (a refusal still costs), for the job's sum. */
+  usage?: { promptTokens: number; completionTokens: number; totalTokens: number };
+
   constructor(
     readonly code: string,
     message: string,

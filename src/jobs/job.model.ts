@@ -8,6 +8,8 @@ export interface FileError {
   /** Stable machine-readable cause, e.g. 'encrypted_pdf', 'timeout', 'too_many_pages'. */
   code: string;
   message: string;
+  /** Tokens spent on the document before it failed; shown as the document's usage. */
+  usage?: DocumentResult['usage'];
 }
 
 /** What the pipeline learned about one document. */

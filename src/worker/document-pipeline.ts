@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Classifier } from '../classifier/classifier.port';
+import { Classifier, type TokenUsage } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
 import { DocumentError } from '../common/document-error';
 import { AppConfig } from '../config/app-config';
@@ -85,15 +85,7 @@ export class DocumentPipeline {
         classifier: classification.classifier,
         ...(classification.model ? { model: classification.model } : {}),
         ...(classification.promptVersion ? { prompt_version: classification.promptVersion } : {}),
-        ...(classification.usage
-          ? {
-              usage: {
-                prompt_tokens: classification.usage.promptTokens,
-                completion_tokens: classification.usage.completionTokens,
-                total_tokens: classification.usage.totalTokens,
-              },
-            }
-          : {}),
+        ...(classification.usage ? { usage: usageDto(classification.usage) } : {}),
         warnings: extraction.warnings,
         duration_ms: Math.round(performance.now() - started),
       };
@@ -107,7 +99,7 @@ export class DocumentPipeline {
         jobId: job.id,
         position: file.position,
         status: 'failed',
-        error: { code: error.code, message: error.message },
+        error: { code: error.code, message: error.message, ...(error.usage ? { usage: usageDto(error.usage) } : {}) },
       };
     } finally {
       clearTimeout(timer);
@@ -158,4 +150,12 @@ function asDocumentError(err: unknown, timeout: AbortSignal, stage: 'extract' | 
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+function usageDto(usage: TokenUsage): NonNullable<DocumentResult['usage']> {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.totalTokens,
+  };
 }

@@ -221,6 +221,8 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
     expect(e.code).toBe('classifier_refused');
     expect(e.message).toContain("I can't help with that");
     expect(server.requests).toHaveLength(1);
+    // A refusal is billed: its tokens stay on the document.
+    expect(e.usage?.totalTokens).toBeGreaterThan(0);
   });
 
   it('fails with context_length_exceeded, not retryable, on that 400', async () => {

@@ -2,6 +2,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Taxonomy } from '../../src/classifier/taxonomy';
 import { DocumentError } from '../../src/common/document-error';
 import { AppConfig } from '../../src/config/app-config';
+import { toJobDto } from '../../src/jobs/dto/job.response';
 import { DocumentPipeline } from '../../src/worker/document-pipeline';
 import { JobRunner } from '../../src/worker/job-runner';
 import { OutcomeWriter } from '../../src/worker/outcome-writer';
@@ -85,6 +86,28 @@ describe('JobRunner and DocumentPipeline', () => {
       message: 'could not process the document: cannot read properties of undefined',
     });
     expect(done.files[2].result?.document_type).toBe('invoice');
+  });
+
+  it('keeps the tokens a failed classification spent, and sums them into the job', async () => {
+    const s = setup();
+    jest.spyOn(s.classifier, 'classify').mockImplementationOnce(() => {
+      const refused = new DocumentError('classifier_refused', 'the model refused');
+      refused.usage = { promptTokens: 30, completionTokens: 5, totalTokens: 35 };
+      return Promise.reject(refused);
+    });
+    const job = await s.store.createJob(newJob(2, { files: [textFile('a.txt', 'x'), textFile('b.txt', 'INVOICE')] }));
+    const done = await runOnce(s, job.id);
+    expect(done.files[0].error).toEqual({
+      code: 'classifier_refused',
+      message: 'the model refused',
+      usage: { prompt_tokens: 30, completion_tokens: 5, total_tokens: 35 },
+    });
+    const dto = toJobDto(done);
+    expect(dto.result.documents[0]).toMatchObject({
+      error: { code: 'classifier_refused', message: 'the model refused' },
+      usage: { total_tokens: 35 },
+    });
+    expect(dto.result.usage).toEqual({ prompt_tokens: 40, completion_tokens: 7, total_tokens: 47 });
   });
 
   it('gives up on a document that runs past the time limit, even if the provider ignores the signal', async () => {

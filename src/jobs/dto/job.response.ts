@@ -140,6 +140,8 @@ export function toJobDto(job: JobWithFiles): JobDto {
 
 function toDocumentDto(file: JobFile): DocumentDto {
   const r = file.result;
+  // A failed document's spent tokens travel with its error; clients see them as its usage.
+  const usage = r?.usage ?? file.error?.usage;
   return {
     position: file.position,
     filename: file.filename,
@@ -157,8 +159,8 @@ function toDocumentDto(file: JobFile): DocumentDto {
     classifier: r?.classifier ?? null,
     ...(r?.model ? { model: r.model } : {}),
     ...(r?.prompt_version ? { prompt_version: r.prompt_version } : {}),
-    ...(r?.usage ? { usage: r.usage } : {}),
+    ...(usage ? { usage } : {}),
     warnings: r?.warnings ?? [],
-    error: file.error,
+    error: file.error ? { code: file.error.code, message: file.error.message } : null,
   };
 }
