@@ -4,6 +4,7 @@ import { TextractExtractor } from '../../src/ocr/textract.extractor';
 import { documentError } from '../support/document-error';
 import { FakeTextractServer } from '../support/fake-textract.server';
 import { buildExtractor, input } from '../support/ocr-extractor.builder';
+import { ownerPasswordPdf } from '../support/owner-password-pdf';
 import { mixedPdf, scannedPdf, textImagePng, textPdf } from '../support/ocr-fixtures';
 import { PDFDocument } from 'pdf-lib';
 
@@ -65,6 +66,18 @@ describe('Textract through the real SDK client against a loopback Textract', () 
     const result = await buildExtractor(textract()).extract(input(pdf, 'application/pdf'));
     expect(server.requests).toHaveLength(1);
     expect(result.pages.map((p) => p.source)).toEqual(['text-layer', 'textract']);
+  });
+
+  it('sends the scanned page of an owner-password PDF rendered, since pdf-lib cannot split it', async () => {
+    const pdf = await ownerPasswordPdf(await mixedPdf('This first page has a real text layer with words', ['SCAN']));
+    server.script.push({ lines: ['SCAN'] });
+    const result = await buildExtractor(textract()).extract(input(pdf, 'application/pdf'));
+    expect(result.pages.map((p) => [p.source, p.text])).toEqual([
+      ['text-layer', 'This first page has a real text layer with words'],
+      ['textract', 'SCAN'],
+    ]);
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0].documentBytes.subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('does not call Textract for a digital PDF', async () => {

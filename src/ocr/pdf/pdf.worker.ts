@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { getDocumentProxy, renderPageAsImage } from 'unpdf';
-import { EncryptedPDFError, PDFDocument } from 'pdf-lib';
+import { PDFDocument } from 'pdf-lib';
 import type { PdfWorkerOptions, PdfWorkerRequest, PdfWorkerResponse } from './pdf-worker.protocol';
 
 type PdfProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
@@ -98,8 +98,8 @@ async function handle(request: PdfWorkerRequest): Promise<PdfWorkerResponse> {
     }
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    // pdf-lib's errors are transpiled classes named plain 'Error': tell them by class.
-    const name = error instanceof EncryptedPDFError ? 'EncryptedPDFError' : e.name;
+    // pdf-lib's errors are ES5-transpiled: named plain 'Error', and instanceof fails on them.
+    const name = /^Input document to `PDFDocument.load` is encrypted/.test(e.message) ? 'EncryptedPDFError' : e.name;
     return { id: request.id, ok: false, error: { name, message: e.message } };
   }
 }
