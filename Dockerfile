@@ -20,6 +20,10 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 
 FROM runtime AS worker
+# Only /health and /health/ready on this port: the probes of the worker container.
+ENV WORKER_HEALTH_PORT=3001
+EXPOSE 3001
+HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+process.env.WORKER_HEALTH_PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/worker.js"]
 
 FROM runtime AS server

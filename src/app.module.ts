@@ -17,6 +17,8 @@ export interface AppRoles {
   http: boolean;
   /** Claim and process jobs. */
   worker: boolean;
+  /** Serve only the health endpoints (a worker container's probes). */
+  health?: boolean;
 }
 
 /** Composes the modules a role needs; every role shares config, logging and the database. */
@@ -32,6 +34,7 @@ export class AppModule {
       JobStoreModule,
     ];
     if (roles.http) imports.push(JobsModule, HealthModule);
+    else if (roles.health) imports.push(HealthModule);
     if (roles.worker) imports.push(WorkerModule);
     return {
       module: AppModule,

@@ -6,7 +6,10 @@ import { AppConfig } from './config/app-config';
 import { exitOnBootError } from './common/boot-error';
 import { ConfigError } from './config/environment';
 
-/** Worker process: no HTTP listener; claims and processes jobs from DATABASE_URL. */
+/**
+ * Worker process: claims and processes jobs from DATABASE_URL. No API; with WORKER_HEALTH_PORT
+ * it answers /health and /health/ready there for container probes.
+ */
 async function bootstrap(): Promise<void> {
   const config = AppConfig.fromEnvironment();
   if (config.database.kind !== 'postgres') {
@@ -14,13 +17,15 @@ async function bootstrap(): Promise<void> {
       'DATABASE_URL is not set: a separate worker needs PostgreSQL (the embedded database serves one process; `npm start` runs server and worker together)',
     ]);
   }
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { http: false, worker: true }), {
-    bufferLogs: true,
-    abortOnError: false,
-  });
+  const { healthPort } = config.worker;
+  const module = AppModule.forRoot(config, { http: false, worker: true, health: healthPort !== undefined });
+  const options = { bufferLogs: true, abortOnError: false };
+  const http = healthPort ? await NestFactory.create(module, options) : undefined;
+  const app = http ?? (await NestFactory.createApplicationContext(module, options));
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  await app.init();
+  if (http && healthPort) await http.listen(healthPort);
+  else await app.init();
 }
 
 bootstrap().catch(exitOnBootError);

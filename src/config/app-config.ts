@@ -16,6 +16,8 @@ export class AppConfig {
     leaseSeconds: number;
     maxAttempts: number;
     shutdownGraceMs: number;
+    /** A separate worker's health port, if any. */
+    healthPort?: number;
     /** The HTTP server process also claims jobs (always on the embedded database). */
     inServer: boolean;
   };
@@ -54,6 +56,7 @@ export class AppConfig {
       leaseSeconds: env.JOB_LEASE_SECONDS,
       maxAttempts: env.JOB_MAX_ATTEMPTS,
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+      healthPort: env.WORKER_HEALTH_PORT,
       inServer: env.WORKER_IN_SERVER === 'auto' ? !env.DATABASE_URL : env.WORKER_IN_SERVER === 'true',
     };
     if (!env.DATABASE_URL && env.WORKER_IN_SERVER === 'false') {

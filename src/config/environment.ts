@@ -78,6 +78,15 @@ export class Environment {
   @Max(3600)
   WORKER_SHUTDOWN_GRACE_SECONDS = 25;
 
+  /** A separate worker serves /health and /health/ready on this port (containers); unset: none. */
+  @Transform(blankToUndefined)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  WORKER_HEALTH_PORT?: number = undefined;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

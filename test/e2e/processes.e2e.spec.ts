@@ -134,6 +134,23 @@ describePostgres('worker processes on PostgreSQL', () => {
     expect(w.lines.some((l) => /released 1 unfinished job/.test(l.msg))).toBe(true);
   }, 120_000);
 
+  it('answers health probes on WORKER_HEALTH_PORT, and serves no API there', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const w = spawnWorker(db.url, { WORKER_HEALTH_PORT: String(port) });
+    workers.push(w);
+    const url = `http://127.0.0.1:${port}`;
+    let live: Response | undefined;
+    for (let i = 0; i < 100 && !live; i++)
+      live = await fetch(`${url}/health`).catch(() => sleep(100).then(() => undefined));
+    expect(live?.status).toBe(200);
+    const ready = await fetch(`${url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    expect((await fetch(`${url}/jobs`)).status).toBe(404);
+    w.proc.kill('SIGTERM');
+    await w.exited;
+  }, 60_000);
+
   it('refuses to start a separate worker on the embedded database, with a message saying why', async () => {
     const w = spawnWorker('');
     let stderr = '';
