@@ -1,3 +1,5 @@
+import type { TokenUsage } from '../classifier/classifier.port';
+
 /**
  * A failure that belongs to one document, not to the job or the worker: the pipeline records it
  * as that file's error and goes on with the next file. `retryable` marks transient causes
@@ -5,7 +7,7 @@
  */
 export class DocumentError extends Error {
   /** Tokens a paid provider spent before it failed (a refusal still costs), for the job's sum. */
-  usage?: { promptTokens: number; completionTokens: number; totalTokens: number };
+  usage?: TokenUsage;
 
   constructor(
     readonly code: string,

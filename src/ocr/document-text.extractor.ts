@@ -157,11 +157,7 @@ export class DocumentTextExtractor extends TextExtractor {
 async function fitForEngine(png: Uint8Array, ocr: OcrEngine): Promise<OcrPageInput> {
   if (png.byteLength <= ocr.maxInputBytes) return { kind: 'image', bytes: png, contentType: 'image/png' };
   const jpeg = await sharp(png).greyscale().toColourspace('b-w').jpeg({ quality: 85 }).toBuffer();
-  return {
-    kind: 'image',
-    bytes: new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength),
-    contentType: 'image/jpeg',
-  };
+  return { kind: 'image', bytes: jpeg, contentType: 'image/jpeg' };
 }
 
 /** Runs task(1..count) with at most `concurrency` in flight; results in page order. */

@@ -11,7 +11,7 @@ import {
 import { DocumentError } from '../common/document-error';
 import { abortError } from './abort';
 import type { OcrPageResult, ScannedPdf } from './ocr-engine.port';
-import { AwsLikeError, isMisconfigured, isRetryable } from './textract.errors';
+import { AwsLikeError, isMisconfigured, isRetryable, misconfiguredError } from './textract.errors';
 import { RetrySettings, withRetries } from './textract.retry';
 import { linesInReadingOrder } from './textract-lines';
 
@@ -137,13 +137,7 @@ function pagesOf(blocks: Block[], declaredPages: number): OcrPageResult[] {
 
 function s3Error(error: AwsLikeError, attempts: number): DocumentError {
   const detail = `${error.name ?? 'Error'}${error.message ? `: ${error.message}` : ''}`;
-  if (isMisconfigured(error)) {
-    return new DocumentError(
-      'provider_unavailable',
-      `S3 refused our credentials or configuration; check them, the bucket and the IAM policy (${detail})`,
-      true,
-    );
-  }
+  if (isMisconfigured(error)) return misconfiguredError(detail);
   const retryable = isRetryable(error);
   const tries = retryable ? ` after ${attempts} attempts` : '';
   return new DocumentError('provider_unavailable', `Staging the document in S3 failed${tries} (${detail})`, retryable);

@@ -46,6 +46,15 @@ export function isMisconfigured(error: AwsLikeError): boolean {
   return (error.name !== undefined && MISCONFIGURED.has(error.name)) || status === 401 || status === 403;
 }
 
+/** Our set-up is wrong (see MISCONFIGURED): retry the job later, never the document's fault. */
+export function misconfiguredError(detail: string): DocumentError {
+  return new DocumentError(
+    'provider_unavailable',
+    `AWS refused our credentials or configuration; check them, the bucket and the IAM policy (${detail})`,
+    true,
+  );
+}
+
 export function isRetryable(error: AwsLikeError): boolean {
   const status = error.$metadata?.httpStatusCode;
   if (error.name && RETRYABLE.has(error.name)) return true;
@@ -59,13 +68,7 @@ export function toDocumentError(error: AwsLikeError, attempts: number): Document
   const detail = error.message ? `: ${error.message}` : '';
   const rejected = REJECTED[name];
   if (rejected) return new DocumentError('textract_rejected', `${rejected} (${name}${detail})`);
-  if (isMisconfigured(error)) {
-    return new DocumentError(
-      'provider_unavailable',
-      `AWS refused our credentials or configuration; check them and the IAM policy (${name}${detail})`,
-      true,
-    );
-  }
+  if (isMisconfigured(error)) return misconfiguredError(`${name}${detail}`);
   if (isRetryable(error)) {
     return new DocumentError(
       'provider_unavailable',

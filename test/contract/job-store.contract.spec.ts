@@ -292,7 +292,13 @@ describe.each(databaseTargets())('JobStore contract on $name', (target) => {
       await other.query('begin');
       await other.query(statement, params);
       const result = contender();
-      await sleep(300); // the contender now waits on the job row
+      // Commit only once the contender is blocked on the job row, so the race is really run.
+      const { pid } = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0];
+      const blocked = async () =>
+        (await other.query('select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [pid])).rowCount! >
+        0;
+      for (let i = 0; i < 100 && !(await blocked()); i++) await sleep(50);
+      expect(await blocked()).toBe(true);
       await other.query('commit');
       return await result;
     } finally {
