@@ -81,13 +81,16 @@ export class TesseractOcrEngine extends OcrEngine {
     const first = await this.read(slot, image, signal);
     if (!mayBeMisoriented(first)) return first;
     throwIfAborted(signal);
-    const degrees = await slot.uprightRotation(image);
-    if (degrees === 0) return first;
-    throwIfAborted(signal);
-    const upright = await sharp(image).rotate(degrees).png({ compressionLevel: 1 }).toBuffer();
-    const second = await this.read(slot, upright, signal);
-    // OSD misjudges some upright photos (ID cards) as upside down: keep the better reading.
-    return second.confidence > first.confidence ? second : first;
+    let best = first;
+    for (const degrees of rotationsToTry(await slot.uprightRotation(image))) {
+      throwIfAborted(signal);
+      const upright = await sharp(image).rotate(degrees).png({ compressionLevel: 1 }).toBuffer();
+      const reading = await this.read(slot, upright, signal);
+      // OSD misjudges some upright photos (ID cards) as upside down: keep the better reading.
+      if (reading.confidence > best.confidence) best = reading;
+      if (!mayBeMisoriented(reading)) break;
+    }
+    return best;
   }
 
   private async read(slot: TesseractSlot, image: Buffer, signal: AbortSignal): Promise<OcrPageResult> {
@@ -107,6 +110,17 @@ export class TesseractOcrEngine extends OcrEngine {
       throw new DocumentError('provider_unavailable', `Local OCR could not start: ${messageOf(error)}`);
     }
   }
+}
+
+/**
+ * Clockwise rotations to try, best guess first, for OSD's verdict on a page that read as garbage.
+ * OSD tells a sideways page from an upright one far better than it tells which side is up: on
+ * some renderings it answers 90 for a page that needs 270. So a sideways verdict is followed, when
+ * the turned page still reads as garbage, by the opposite turn.
+ */
+export function rotationsToTry(osdDegrees: number): number[] {
+  if (osdDegrees === 90 || osdDegrees === 270) return [osdDegrees, (osdDegrees + 180) % 360];
+  return osdDegrees === 180 ? [180] : [];
 }
 
 function messageOf(error: unknown): string {

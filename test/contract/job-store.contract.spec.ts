@@ -182,7 +182,12 @@ describe.each(databaseTargets())('JobStore contract on $name', (target) => {
 
   it('lists jobs newest first, filtered by status, with a cursor', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await store.createJob(newJob(1))).id);
+    for (let i = 0; i < 5; i++) {
+      ids.push((await store.createJob(newJob(1))).id);
+      // PGlite's clock has millisecond resolution: jobs created in the same millisecond tie on
+      // created_at and are listed by id, so space them out to make creation order observable.
+      await new Promise((r) => setTimeout(r, 3));
+    }
     await store.cancelJob(ids[1]);
     const first = await store.listJobs({ limit: 2 });
     expect(first.jobs.map((j) => j.id)).toEqual([ids[4], ids[3]]);

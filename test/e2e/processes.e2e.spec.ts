@@ -80,10 +80,14 @@ describePostgres('worker processes on PostgreSQL', () => {
     await db?.drop();
   });
 
-  async function uploadScans(count: number): Promise<string> {
+  /** Small scans read in a fraction of a second; long ones take seconds each to OCR. */
+  async function uploadScans(count: number, long = false): Promise<string> {
     let req = server.http.post('/classify-documents-async');
     for (let i = 0; i < count; i++) {
-      const png = textImagePng([`RECEIPT ${i + 1}`, 'CASH PAID 12.50', 'THANK YOU FOR SHOPPING']);
+      const lines = long
+        ? Array.from({ length: 40 }, (_, n) => `RECEIPT ${i + 1} LINE ${n} CASH PAID 12.50 THANK YOU`)
+        : [`RECEIPT ${i + 1}`, 'CASH PAID 12.50', 'THANK YOU FOR SHOPPING'];
+      const png = textImagePng(lines, long ? 2000 : 1400);
       req = req.attach('files', Buffer.from(png), `scan-${i}.png`);
     }
     return (await req.expect(202)).body.job_id as string;
@@ -121,7 +125,9 @@ describePostgres('worker processes on PostgreSQL', () => {
   }, 180_000);
 
   it('on SIGTERM hands an unfinished job back at once, without spending an attempt', async () => {
-    const jobId = await uploadScans(6);
+    // Six pages of seconds each against a grace of one second: the job cannot finish in time,
+    // however fast this machine reads.
+    const jobId = await uploadScans(6, true);
     const w = spawnWorker(db.url, { WORKER_SHUTDOWN_GRACE_SECONDS: '1' });
     workers.push(w);
     const store = new SqlJobStore(sql);

@@ -35,14 +35,14 @@ describe('local OCR (tesseract.js) on generated fixtures', () => {
     expect(words(result.pages[1].text)).toContain('RENTAL AGREEMENT');
   });
 
-  it('turns a page that lies on its side upright before reading it', async () => {
+  it.each([90, 270])('turns a page that lies on its side (%i degrees) upright before reading it', async (turn) => {
     const upright = textImagePng([
       'QUARTERLY REPORT',
       'REVENUE GREW STRONGLY',
       'ACROSS ALL REGIONS',
       'IN THE THIRD QUARTER',
     ]);
-    const sideways = new Uint8Array(await sharp(upright).rotate(90).png().toBuffer());
+    const sideways = new Uint8Array(await sharp(upright).rotate(turn).png().toBuffer());
     const result = await extractor.extract(input(sideways, 'image/png'));
     expect(words(result.pages[0].text)).toContain('QUARTERLY REPORT');
   });

@@ -1,4 +1,5 @@
 import { mayBeMisoriented, wordlikeShare } from '../../src/ocr/orientation.heuristic';
+import { rotationsToTry } from '../../src/ocr/tesseract.ocr-engine';
 
 // First readings tesseract gave for real pages (trimmed): see the corpus figures in the heuristic.
 const SIDEWAYS =
@@ -30,5 +31,12 @@ describe('orientation heuristic', () => {
 
   it('does not check a page without text (OSD could not judge it either)', () => {
     expect(mayBeMisoriented({ text: ' \n ', confidence: 0 })).toBe(false);
+  });
+
+  it('follows a sideways verdict of OSD with the opposite turn, since OSD confuses the two sides', () => {
+    expect(rotationsToTry(90)).toEqual([90, 270]);
+    expect(rotationsToTry(270)).toEqual([270, 90]);
+    expect(rotationsToTry(180)).toEqual([180]);
+    expect(rotationsToTry(0)).toEqual([]);
   });
 });
