@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { SqlClient } from '../database/sql-client.port';
+import { DbFunctions } from '../database/db-functions.port';
 import { CategoriesController } from './categories.controller';
 import { createClassifier } from './classifier.factory';
 import { Classifier } from './classifier.port';
@@ -14,7 +14,7 @@ import { TrainingExamples } from './training-examples';
 
 /**
  * Document classification: the taxonomy, the classifier chosen by CLASSIFIER_PROVIDER, and
- * corrections. Needs the global AppConfig, SqlClient and JobStore providers.
+ * corrections. Needs the global AppConfig, DbFunctions and JobStore providers.
  */
 @Module({
   controllers: [CategoriesController, CorrectionsController],
@@ -24,7 +24,7 @@ import { TrainingExamples } from './training-examples';
       useFactory: (config: AppConfig) => loadTaxonomy(config.classifier.categoriesFile),
       inject: [AppConfig],
     },
-    { provide: CorrectionStore, useFactory: (sql: SqlClient) => new SqlCorrectionStore(sql), inject: [SqlClient] },
+    { provide: CorrectionStore, useFactory: (db: DbFunctions) => new SqlCorrectionStore(db), inject: [DbFunctions] },
     {
       provide: TrainingExamples,
       useFactory: (store: CorrectionStore) => new TrainingExamples(store),

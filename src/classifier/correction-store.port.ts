@@ -1,7 +1,9 @@
 /** A document's right label, as recorded by a user. */
 export interface Correction {
-  jobId: string;
-  position: number;
+  /** The document corrected; null once its job was deleted (the example outlives it). */
+  jobId: string | null;
+  /** The document's index in its job. */
+  position: number | null;
   filename: string;
   /** A taxonomy id, or 'other'. */
   label: string;
@@ -13,7 +15,11 @@ export interface Correction {
   updatedAt: Date;
 }
 
-export type NewCorrection = Pick<Correction, 'jobId' | 'position' | 'filename' | 'label' | 'predictedLabel' | 'text'>;
+export interface NewCorrection extends Pick<Correction, 'filename' | 'label' | 'predictedLabel' | 'text'> {
+  tenantId: string;
+  jobId: string;
+  position: number;
+}
 
 /**
  * Port: recorded corrections. The server records them and worker processes train on them, so

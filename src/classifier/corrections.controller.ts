@@ -38,8 +38,8 @@ export class CorrectionsController {
   ): Promise<CorrectionDto> {
     const c = await this.corrections.record(jobId, position, body.label);
     return {
-      job_id: c.jobId,
-      position: c.position,
+      job_id: c.jobId ?? jobId,
+      position: c.position ?? position,
       filename: c.filename,
       label: c.label,
       predicted_label: c.predictedLabel,

@@ -4,6 +4,10 @@ import { CorrectionStore, type Correction } from './correction-store.port';
 import { hasText } from './no-text';
 import { OTHER, Taxonomy } from './taxonomy';
 import { isUuid } from '../common/uuid';
+import { DEFAULT_TENANT } from '../jobs/job.model';
+
+/** Largest document index a job can have (PostgreSQL integer). */
+const MAX_INDEX = 2 ** 31 - 1;
 
 /** Records the right label of a classified document, with a snapshot of its text. */
 @Injectable()
@@ -14,9 +18,12 @@ export class CorrectionsService {
     private readonly taxonomy: Taxonomy,
   ) {}
 
-  async record(jobId: string, position: number, label: string): Promise<Correction> {
+  async record(jobId: string, position: number, label: string, tenantId = DEFAULT_TENANT): Promise<Correction> {
     // A malformed id is an unknown job (404), as for GET /job/{job_id}.
-    const document = isUuid(jobId) && position >= 0 ? await this.jobs.getDocument(jobId, position) : null;
+    const document =
+      isUuid(jobId) && position >= 0 && position <= MAX_INDEX
+        ? await this.jobs.getDocument(tenantId, jobId, position)
+        : null;
     if (!document) throw new NotFoundException(`job ${jobId} has no document at position ${position}`);
     if (label !== OTHER && !this.taxonomy.has(label)) {
       throw new BadRequestException(
@@ -31,6 +38,7 @@ export class CorrectionsService {
       );
     }
     return this.corrections.record({
+      tenantId,
       jobId,
       position,
       filename: document.filename,

@@ -1,58 +1,61 @@
-import type { SqlClient } from '../database/sql-client.port';
+import type { DbFunctions } from '../database/db-functions.port';
+import { DEFAULT_TENANT } from '../jobs/job.model';
 import { CorrectionStore, type Correction, type NewCorrection } from './correction-store.port';
 
-interface CorrectionRow {
-  job_id: string;
-  position: number;
+interface CorrectionJson {
+  job_id: string | null;
+  index: number | null;
   filename: string;
   label: string;
   predicted_label: string | null;
   text: string;
-  created_at: Date | string;
-  updated_at: Date | string;
+  created_at: string;
+  updated_at: string;
 }
 
-const COLUMNS = 'job_id, position, filename, label, predicted_label, text, created_at, updated_at';
-
-/** CorrectionStore over SqlClient (PostgreSQL, Supabase or PGlite); table from 20261128000100. */
+/**
+ * CorrectionStore over the migration's functions (any transport). Training reads the default
+ * tenant's corrections: one model per tenant comes with API keys and tenants.
+ */
 export class SqlCorrectionStore extends CorrectionStore {
-  constructor(private readonly sql: SqlClient) {
+  constructor(
+    private readonly db: DbFunctions,
+    private readonly trainingTenant = DEFAULT_TENANT,
+  ) {
     super();
   }
 
   async record(c: NewCorrection): Promise<Correction> {
-    const [row] = await this.sql.query<CorrectionRow>(
-      `insert into inbox_document_corrections (job_id, position, filename, label, predicted_label, text)
-       values ($1, $2, $3, $4, $5, $6)
-       on conflict (job_id, position) do update set
-         filename = excluded.filename, label = excluded.label, predicted_label = excluded.predicted_label,
-         text = excluded.text, updated_at = clock_timestamp()
-       returning ${COLUMNS}`,
-      [c.jobId, c.position, c.filename, c.label, c.predictedLabel, c.text],
+    return toCorrection(
+      await this.db.call<CorrectionJson>('inbox_record_correction', {
+        p_tenant: c.tenantId,
+        p_job: c.jobId,
+        p_index: c.position,
+        p_filename: c.filename,
+        p_label: c.label,
+        p_predicted_label: c.predictedLabel,
+        p_text: c.text,
+      }),
     );
-    return toCorrection(row);
   }
 
   async list(limit: number): Promise<Correction[]> {
-    const rows = await this.sql.query<CorrectionRow>(
-      `select ${COLUMNS} from inbox_document_corrections order by updated_at desc, id desc limit $1`,
-      [limit],
-    );
+    const rows = await this.db.call<CorrectionJson[]>('inbox_list_corrections', {
+      p_tenant: this.trainingTenant,
+      p_limit: limit,
+    });
     return rows.map(toCorrection);
   }
 
-  async revision(): Promise<string> {
-    const [row] = await this.sql.query<{ n: number; latest: string | null }>(
-      `select count(*)::int as n, max(updated_at)::text as latest from inbox_document_corrections`,
-    );
-    return `${row.n}@${row.latest ?? '-'}`;
+  revision(): Promise<string> {
+    return this.db.call<string>('inbox_corrections_revision', { p_tenant: this.trainingTenant });
   }
 }
 
-function toCorrection(r: CorrectionRow): Correction {
+function toCorrection(r: CorrectionJson): Correction {
   return {
     jobId: r.job_id,
-    position: r.position,
+    position: r.index,
     filename: r.filename,
     label: r.label,
     predictedLabel: r.predicted_label,

@@ -1,25 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { isDatabaseUnavailable } from '../database/unavailable';
 import { DomainError } from './errors';
 import type { ErrorResponseDto } from './error-response.dto';
-
-/** Postgres and socket error codes that mean "the database is not there right now". */
-const UNAVAILABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EPIPE',
-  '3D000', // database does not exist (dropped under us)
-  '57P01', // admin shutdown
-  '57P03', // cannot connect now (starting up)
-  '53300', // too many connections
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-]);
 
 /**
  * The one exception filter: domain errors, Nest's HTTP errors (validation, throttling) and
@@ -48,8 +32,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
             : String((res as { message?: unknown }).message ?? exception.message);
       return body(exception.getStatus(), message);
     }
-    const code = (exception as { code?: unknown })?.code;
-    if ((typeof code === 'string' && UNAVAILABLE.has(code)) || isConnectionTimeout(exception)) {
+    if (isDatabaseUnavailable(exception)) {
+      const code = (exception as { code?: unknown }).code;
       this.logger.warn(`database unavailable: ${typeof code === 'string' ? code : (exception as Error).message}`);
       return body(503, 'the job database is unreachable; try again shortly');
     }
@@ -67,14 +51,4 @@ function body(statusCode: number, message: string): ErrorResponseDto {
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join(' ');
   return { statusCode, error, message };
-}
-
-/** node-postgres's pool and client time-outs carry no code, only these messages. */
-function isConnectionTimeout(exception: unknown): boolean {
-  const message = exception instanceof Error ? exception.message : '';
-  return (
-    message === 'timeout exceeded when trying to connect' ||
-    message.startsWith('Connection terminated due to connection timeout') ||
-    message === 'Connection terminated unexpectedly'
-  );
 }

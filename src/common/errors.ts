@@ -36,3 +36,8 @@ export class StorageUnavailable extends DomainError {
     super('the job database is unreachable; try again shortly');
   }
 }
+
+/** An Idempotency-Key reused with a different upload: the first upload stands, the new one is refused. */
+export class IdempotencyConflict extends DomainError {
+  readonly status = 422;
+}

@@ -1,9 +1,11 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { DbFunctions } from './db-functions.port';
 import { Migrator } from './migrator';
 import { PgliteSqlClient } from './pglite-sql.client';
 import { PgSqlClient } from './pg-sql.client';
 import { SqlClient } from './sql-client.port';
+import { SqlDbFunctions } from './sql-db-functions';
 
 /** Opens the configured database (PostgreSQL or embedded PGlite) and brings its schema up to date. */
 export async function openDatabase(config: AppConfig): Promise<SqlClient> {
@@ -32,8 +34,11 @@ export async function openDatabase(config: AppConfig): Promise<SqlClient> {
 
 @Global()
 @Module({
-  providers: [{ provide: SqlClient, useFactory: openDatabase, inject: [AppConfig] }],
-  exports: [SqlClient],
+  providers: [
+    { provide: SqlClient, useFactory: openDatabase, inject: [AppConfig] },
+    { provide: DbFunctions, useFactory: (sql: SqlClient) => new SqlDbFunctions(sql), inject: [SqlClient] },
+  ],
+  exports: [SqlClient, DbFunctions],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(SqlClient) private readonly sql: SqlClient) {}

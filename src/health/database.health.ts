@@ -1,19 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { JobStore } from '../jobs/job-store.port';
+import { DbFunctions } from '../database/db-functions.port';
 
-/** Ready means the job database answers. */
+/** Ready means the job database answers, with this release's schema in place. */
 @Injectable()
 export class DatabaseHealthIndicator {
   constructor(
-    private readonly store: JobStore,
+    private readonly db: DbFunctions,
     private readonly health: HealthIndicatorService,
   ) {}
 
   async check(key = 'database') {
     const indicator = this.health.check(key);
     try {
-      await withTimeout(this.store.ping(), 3000);
+      await withTimeout(this.db.call('inbox_ping', {}), 3000);
       return indicator.up();
     } catch (err) {
       return indicator.down({ message: (err as Error).message });

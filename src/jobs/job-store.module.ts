@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
-import { SqlClient } from '../database/sql-client.port';
+import { DbFunctions } from '../database/db-functions.port';
 import { JobStore } from './job-store.port';
 import { SqlJobStore } from './sql-job.store';
 
-/** The JobStore, global: the API, the worker, health and corrections all use it. */
+/** The API's JobStore, global: jobs, corrections and their services use it. */
 @Global()
 @Module({
-  providers: [{ provide: JobStore, useFactory: (sql: SqlClient) => new SqlJobStore(sql), inject: [SqlClient] }],
+  providers: [{ provide: JobStore, useFactory: (db: DbFunctions) => new SqlJobStore(db), inject: [DbFunctions] }],
   exports: [JobStore],
 })
 export class JobStoreModule {}

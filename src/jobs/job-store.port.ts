@@ -1,4 +1,4 @@
-import type { ClaimedJob, FileOutcome, Job, JobStatus, JobWithFiles, NewJob } from './job.model';
+import type { Job, JobDetails, JobStatus, NewJob } from './job.model';
 
 export interface JobPage {
   jobs: Job[];
@@ -8,48 +8,36 @@ export interface JobPage {
 
 export interface StoredDocument {
   jobId: string;
-  position: number;
+  index: number;
   filename: string;
   status: string;
-  /** The text the pipeline extracted (capped), null until the file is done. */
+  /** The document's page text (capped), null until it is read. */
   text: string | null;
   label: string | null;
 }
 
+export type CreateJobResult =
+  | { outcome: 'created'; job: Job }
+  /** The tenant used this Idempotency-Key before: `sameUpload` tells a retry from a conflict. */
+  | { outcome: 'existing'; job: Job; sameUpload: boolean };
+
+export type RetryJobResult = { retried: boolean; job: Job };
+
 /**
- * Port: durable jobs and the queue. Every method is one atomic SQL call (see
- * supabase/migrations), so several worker processes can share one database safely.
+ * Port: what the API does with jobs, always on behalf of one tenant (another tenant's job is not
+ * found). Each method is one SQL function of supabase/migrations, so it is atomic on every
+ * transport.
  */
 export abstract class JobStore {
-  /**
-   * Stores the job and all its files in one transaction. With an idempotency key already used,
-   * stores nothing and returns the job that key created.
-   */
-  abstract createJob(job: NewJob): Promise<Job>;
-  abstract getJob(id: string): Promise<JobWithFiles | null>;
-  abstract listJobs(query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage>;
-  /** Cancels a pending or processing job; returns it as it is now, or null when unknown. */
-  abstract cancelJob(id: string): Promise<Job | null>;
-
-  /** Claims up to `limit` runnable jobs (oldest first, SKIP LOCKED) under a lease. */
-  abstract claimJobs(workerId: string, limit: number, leaseSeconds: number): Promise<ClaimedJob[]>;
-  /** Renews the leases; returns the ids this worker still holds (a cancelled job drops out). */
-  abstract heartbeat(workerId: string, jobIds: string[], leaseSeconds: number): Promise<string[]>;
-  abstract loadFileBytes(jobId: string, position: number): Promise<Buffer | null>;
-  /**
-   * Records file outcomes (batched); a job whose files are all done becomes completed.
-   * Returns the ids of jobs that completed with this call. Outcomes for jobs this worker no
-   * longer holds are ignored.
-   */
-  abstract recordFileOutcomes(workerId: string, outcomes: FileOutcome[]): Promise<string[]>;
-  /** A job-level failure: retried with backoff while attempts remain, else failed. */
-  abstract failJob(workerId: string, jobId: string, error: string): Promise<JobStatus | null>;
-  /** Gives jobs back to the queue at once (graceful shutdown), without counting an attempt. */
-  abstract releaseJobs(workerId: string, jobIds: string[]): Promise<void>;
-
-  abstract getDocument(jobId: string, position: number): Promise<StoredDocument | null>;
-  /** Listens for new jobs; resolves to a function that stops listening. */
-  abstract onJobCreated(listener: () => void): Promise<() => Promise<void>>;
-  /** Throws when the database is unreachable. */
-  abstract ping(): Promise<void>;
+  /** Records the job, its files (already in the BlobStore) and its documents in one transaction. */
+  abstract createJob(job: NewJob): Promise<CreateJobResult>;
+  abstract getJob(tenantId: string, id: string): Promise<JobDetails | null>;
+  abstract listJobs(tenantId: string, query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage>;
+  /** Cancels a pending or processing job; answers it as it is now, or null when unknown. */
+  abstract cancelJob(tenantId: string, id: string): Promise<Job | null>;
+  /** Runs a failed or cancelled job again from its first unfinished document; null when unknown. */
+  abstract retryJob(tenantId: string, id: string): Promise<RetryJobResult | null>;
+  /** Deletes the job's rows; answers the blob keys of its files, or null when unknown. */
+  abstract deleteJob(tenantId: string, id: string): Promise<string[] | null>;
+  abstract getDocument(tenantId: string, jobId: string, index: number): Promise<StoredDocument | null>;
 }

@@ -1,11 +1,17 @@
+import type { TextSource } from '../ocr/text-extractor.port';
+
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export const FILE_STATUSES = ['pending', 'completed', 'failed'] as const;
-export type FileStatus = (typeof FILE_STATUSES)[number];
+/** `skipped`: the job was cancelled before the document was read. */
+export const DOCUMENT_STATUSES = ['pending', 'completed', 'failed', 'skipped'] as const;
+export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
 
-export interface FileError {
-  /** Stable machine-readable cause, e.g. 'encrypted_pdf', 'timeout', 'too_many_pages'. */
+/** The tenant of everything created while no API keys exist (the embedded default). */
+export const DEFAULT_TENANT = 'default';
+
+export interface DocumentFailure {
+  /** Stable machine-readable cause, e.g. 'encrypted_pdf', 'timeout', 'job_failed', 'job_cancelled'. */
   code: string;
   message: string;
   /** Tokens spent on the document before it failed; shown as the document's usage. */
@@ -32,26 +38,53 @@ export interface DocumentResult {
   duration_ms: number;
 }
 
+/** One uploaded file; its bytes sit in the BlobStore under blobKey. */
 export interface JobFile {
   position: number;
   filename: string;
   contentType: string;
   size: number;
   sha256: string;
-  status: FileStatus;
+  /** Known once the worker has read the file. */
+  pageCount: number | null;
+  blobKey: string | null;
+}
+
+/** One logical document: a page range of a file (today one per file, all its pages). */
+export interface JobDocument {
+  index: number;
+  filePosition: number;
+  pageFrom: number;
+  /** null: to the file's last page. */
+  pageTo: number | null;
+  status: DocumentStatus;
   result: DocumentResult | null;
-  error: FileError | null;
+  error: DocumentFailure | null;
+  completedAt: Date | null;
+}
+
+/** An entry of the job's timeline (inbox_job_events). */
+export interface JobEvent {
+  /** Increasing across the whole log (a bigint, as a string). */
+  id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
 }
 
 export interface Job {
   id: string;
+  tenantId: string;
   type: 'classify';
   status: JobStatus;
   progress: number;
   totalFiles: number;
-  processedFiles: number;
-  failedFiles: number;
+  totalDocuments: number;
+  processedDocuments: number;
+  failedDocuments: number;
   attempts: number;
+  /** Times a worker died holding the job (its lease expired): counted apart from attempts. */
+  crashes: number;
   maxAttempts: number;
   runAt: Date;
   lockedBy: string | null;
@@ -65,38 +98,71 @@ export interface Job {
   updatedAt: Date;
 }
 
-export interface JobWithFiles extends Job {
+export interface JobDetails extends Job {
   files: JobFile[];
+  documents: JobDocument[];
+  events: JobEvent[];
 }
 
+/** A file already written to the BlobStore, to be recorded with its job. */
 export interface NewJobFile {
   filename: string;
   contentType: string;
-  bytes: Buffer;
+  size: number;
   sha256: string;
+  blobKey: string;
 }
 
 export interface NewJob {
+  /** Chosen before the upload is stored, since blob keys carry it. */
+  id: string;
+  tenantId: string;
   files: NewJobFile[];
   categories: string[] | null;
   maxAttempts: number;
   idempotencyKey?: string;
+  /** What the upload was (file hashes, options): a reused key with another upload is a conflict. */
+  fingerprint?: string;
 }
 
-/** A job a worker holds under a lease, with the files it has still to do. */
+/** A job a worker holds under a lease, with the documents it has still to do. */
 export interface ClaimedJob {
   id: string;
+  tenantId: string;
   attempts: number;
   maxAttempts: number;
   categories: string[] | null;
-  pendingFiles: PendingFile[];
+  documents: PendingDocument[];
 }
 
-export interface PendingFile extends Pick<JobFile, 'position' | 'filename' | 'contentType' | 'size'> {
-  /** Small files come with the claim (one query per batch instead of one per file). */
-  bytes?: Buffer;
+export interface PendingDocument {
+  index: number;
+  filePosition: number;
+  pageFrom: number;
+  pageTo: number | null;
+  filename: string;
+  contentType: string;
+  size: number;
+  blobKey: string | null;
 }
 
-export type FileOutcome =
-  | { jobId: string; position: number; status: 'completed'; result: DocumentResult; text: string }
-  | { jobId: string; position: number; status: 'failed'; error: FileError };
+/** A page's text as kept for later stages (splitting, extraction, review, preview). */
+export interface StoredPage {
+  number: number;
+  text: string;
+  source: TextSource;
+  confidence: number | null;
+}
+
+export type DocumentOutcome =
+  | {
+      jobId: string;
+      index: number;
+      filePosition: number;
+      status: 'completed';
+      result: DocumentResult;
+      /** The file's pages that were read, and how many it has. */
+      pages: StoredPage[];
+      pageCount: number;
+    }
+  | { jobId: string; index: number; filePosition: number; status: 'failed'; error: DocumentFailure };

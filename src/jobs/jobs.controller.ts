@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   Headers,
   HttpCode,
@@ -16,7 +17,9 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBody,
+  ApiConflictResponse,
   ApiConsumes,
+  ApiNoContentResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -25,6 +28,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
+  ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
@@ -33,14 +37,27 @@ import { ErrorResponseDto } from '../common/error-response.dto';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
 import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSummary } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
-import { JobsService, type UploadedDocument } from './jobs.service';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { BlobStore } from '../storage/blob-store.port';
+import { blobKeyFor } from '../storage/blob-key';
+import { DEFAULT_TENANT } from './job.model';
+import { JobsService, type StagedFile } from './jobs.service';
 import { UploadInterceptor } from './upload.interceptor';
+
+interface UploadedDocument {
+  originalname: string;
+  buffer: Buffer;
+}
 
 @ApiTags('jobs')
 @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'the database is unreachable' })
 @Controller()
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly blobs: BlobStore,
+  ) {}
 
   @Post('classify-documents-async')
   @HttpCode(202)
@@ -64,6 +81,10 @@ export class JobsController {
     type: ErrorResponseDto,
     description: 'a file is not PDF, PNG, JPEG, TIFF, WebP or text',
   })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description: 'the Idempotency-Key was used before for another upload',
+  })
   @ApiTooManyRequestsResponse({ type: ErrorResponseDto })
   async classifyDocumentsAsync(
     @Req() req: Request,
@@ -71,7 +92,12 @@ export class JobsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JobAcceptedDto> {
-    const job = await this.jobs.submit((req.files as UploadedDocument[] | undefined) ?? [], {
+    const jobId = randomUUID();
+    const files = await this.stage(jobId, (req.files as UploadedDocument[] | undefined) ?? []);
+    const job = await this.jobs.submit({
+      tenantId: DEFAULT_TENANT,
+      jobId,
+      files,
       categories: body.categories,
       idempotencyKey: idempotencyKey?.slice(0, 200) || undefined,
     });
@@ -85,7 +111,7 @@ export class JobsController {
   @ApiOkResponse({ type: JobDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown or malformed job id' })
   async getJob(@Param('job_id') jobId: string): Promise<JobDto> {
-    return toJobDto(await this.jobs.get(jobId));
+    return toJobDto(await this.jobs.get(DEFAULT_TENANT, jobId));
   }
 
   @Get('jobs')
@@ -93,7 +119,7 @@ export class JobsController {
   @ApiOkResponse({ type: JobListDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   async listJobs(@Query() query: ListJobsQuery): Promise<JobListDto> {
-    const page = await this.jobs.list(query);
+    const page = await this.jobs.list(DEFAULT_TENANT, query);
     return { jobs: page.jobs.map(toJobSummary), next_cursor: page.nextCursor };
   }
 
@@ -106,6 +132,39 @@ export class JobsController {
   @ApiOkResponse({ type: JobSummaryDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   async cancelJob(@Param('job_id') jobId: string): Promise<JobSummaryDto> {
-    return toJobSummary(await this.jobs.cancel(jobId));
+    return toJobSummary(await this.jobs.cancel(DEFAULT_TENANT, jobId));
+  }
+
+  @Post('job/:job_id/retry')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'retryJob',
+    summary: 'Run a failed or cancelled job again, from its first unfinished document',
+  })
+  @ApiOkResponse({ type: JobSummaryDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'the job is pending, running or completed' })
+  async retryJob(@Param('job_id') jobId: string): Promise<JobSummaryDto> {
+    return toJobSummary(await this.jobs.retry(DEFAULT_TENANT, jobId));
+  }
+
+  @Delete('job/:job_id')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'deleteJob', summary: 'Delete a job, its files and their text, now' })
+  @ApiNoContentResponse({ description: 'deleted' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  async deleteJob(@Param('job_id') jobId: string): Promise<void> {
+    await this.jobs.delete(DEFAULT_TENANT, jobId);
+  }
+
+  /** The parsed upload's files, written to the BlobStore under the job's keys. */
+  private async stage(jobId: string, uploads: UploadedDocument[]): Promise<StagedFile[]> {
+    const staged: StagedFile[] = [];
+    for (const [position, upload] of uploads.entries()) {
+      const blobKey = blobKeyFor(DEFAULT_TENANT, jobId, position);
+      const blob = await this.blobs.put(blobKey, Readable.from([upload.buffer]));
+      staged.push({ originalname: upload.originalname, size: blob.size, sha256: blob.sha256, blobKey, head: upload.buffer.subarray(0, 8192) });
+    }
+    return staged;
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ClassifierModule } from '../classifier/classifier.module';
 import { AppConfig } from '../config/app-config';
+import { StorageModule } from '../storage/storage.module';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
 import { UploadInterceptor } from './upload.interceptor';
@@ -9,6 +10,7 @@ import { UploadInterceptor } from './upload.interceptor';
 @Module({
   imports: [
     ClassifierModule,
+    StorageModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({

@@ -1,88 +1,148 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Taxonomy } from '../classifier/taxonomy';
-import { InvalidRequest, JobNotFound, PayloadTooLarge } from '../common/errors';
+import { Conflict, IdempotencyConflict, InvalidRequest, JobNotFound, PayloadTooLarge } from '../common/errors';
+import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
-import type { Job, JobStatus, JobWithFiles, NewJobFile } from './job.model';
+import { BlobStore } from '../storage/blob-store.port';
+import type { Job, JobDetails, JobStatus, NewJobFile } from './job.model';
 import { JobStore, type JobPage } from './job-store.port';
 import { decodeCursor } from './sql-job.store';
 import { sniffContentType } from './upload-inspector';
-import { isUuid } from '../common/uuid';
+import { safeFilename } from './safe-filename';
 
-export interface UploadedDocument {
+/** A file of an upload, already streamed into the BlobStore. */
+export interface StagedFile {
   originalname: string;
-  buffer: Buffer;
+  size: number;
+  sha256: string;
+  blobKey: string;
+  /** The first bytes, for sniffing the type. */
+  head: Buffer;
+}
+
+export interface Submission {
+  tenantId: string;
+  /** The id the blob keys were made with. */
+  jobId: string;
+  files: StagedFile[];
+  categories?: string[];
+  idempotencyKey?: string;
 }
 
 @Injectable()
 export class JobsService {
+  private readonly logger = new Logger('Jobs');
+
   constructor(
     private readonly store: JobStore,
+    private readonly blobs: BlobStore,
     private readonly taxonomy: Taxonomy,
     private readonly config: AppConfig,
   ) {}
 
-  /** Validates every file first, then stores the job and its files at once. */
-  async submit(
-    uploads: UploadedDocument[],
-    options: { categories?: string[]; idempotencyKey?: string } = {},
-  ): Promise<Job> {
-    if (uploads.length === 0)
-      throw new InvalidRequest("no files: send one or more documents in the multipart field 'files'");
-    if (uploads.length > this.config.uploads.maxFiles) {
-      throw new PayloadTooLarge(
-        `too many files: ${uploads.length} sent, at most ${this.config.uploads.maxFiles} per job`,
-      );
+  /**
+   * Validates every file, then records the job, its files and documents at once. Whatever is
+   * refused or not recorded has its blobs deleted (the orphan sweep is the backstop).
+   */
+  async submit(submission: Submission): Promise<Job> {
+    const keys = submission.files.map((f) => f.blobKey);
+    let recorded = false;
+    try {
+      const job = await this.record(submission);
+      recorded = job.id === submission.jobId;
+      return job;
+    } finally {
+      if (!recorded && keys.length > 0) await this.deleteBlobs(keys);
     }
-    const categories = options.categories?.length ? [...new Set(options.categories)] : null;
-    if (categories) {
-      const unknown = this.taxonomy.unknown(categories);
+  }
+
+  private async record({ tenantId, jobId, files, categories, idempotencyKey }: Submission): Promise<Job> {
+    if (files.length === 0)
+      throw new InvalidRequest("no files: send one or more documents in the multipart field 'files'");
+    if (files.length > this.config.uploads.maxFiles) {
+      throw new PayloadTooLarge(`too many files: ${files.length} sent, at most ${this.config.uploads.maxFiles} per job`);
+    }
+    const narrowed = categories?.length ? [...new Set(categories)] : null;
+    if (narrowed) {
+      const unknown = this.taxonomy.unknown(narrowed);
       if (unknown.length > 0) {
         throw new InvalidRequest(`unknown categories: ${unknown.join(', ')} (see GET /categories)`);
       }
     }
-    const files: NewJobFile[] = [];
-    for (const upload of uploads) {
-      const filename = safeFilename(upload.originalname);
-      files.push({
+    const stored: NewJobFile[] = [];
+    for (const file of files) {
+      const filename = safeFilename(file.originalname);
+      if (file.size === 0) throw new InvalidRequest(`file '${filename}' is empty`);
+      stored.push({
         filename,
-        contentType: await sniffContentType(filename, upload.buffer),
-        bytes: upload.buffer,
-        sha256: createHash('sha256').update(upload.buffer).digest('hex'),
+        contentType: await sniffContentType(filename, file.head),
+        size: file.size,
+        sha256: file.sha256,
+        blobKey: file.blobKey,
       });
     }
-    return this.store.createJob({
-      files,
-      categories,
+    const answer = await this.store.createJob({
+      id: jobId,
+      tenantId,
+      files: stored,
+      categories: narrowed,
       maxAttempts: this.config.worker.maxAttempts,
-      idempotencyKey: options.idempotencyKey,
+      idempotencyKey,
+      fingerprint: idempotencyKey ? fingerprint(stored, narrowed) : undefined,
     });
+    if (answer.outcome === 'existing' && !answer.sameUpload) {
+      throw new IdempotencyConflict(
+        `Idempotency-Key '${idempotencyKey}' was used for another upload (job ${answer.job.id}); ` +
+          'send a new key for a new upload',
+      );
+    }
+    return answer.job;
   }
 
-  async get(id: string): Promise<JobWithFiles> {
-    if (!isUuid(id)) throw new JobNotFound(id);
-    const job = await this.store.getJob(id);
+  async get(tenantId: string, id: string): Promise<JobDetails> {
+    const job = isUuid(id) ? await this.store.getJob(tenantId, id) : null;
     if (!job) throw new JobNotFound(id);
     return job;
   }
 
-  list(query: { status?: JobStatus; limit?: number; cursor?: string }): Promise<JobPage> {
+  list(tenantId: string, query: { status?: JobStatus; limit?: number; cursor?: string }): Promise<JobPage> {
     if (query.cursor && !decodeCursor(query.cursor)) throw new InvalidRequest('cursor is not one this API returned');
-    return this.store.listJobs({ status: query.status, limit: query.limit ?? 20, cursor: query.cursor });
+    return this.store.listJobs(tenantId, { status: query.status, limit: query.limit ?? 20, cursor: query.cursor });
   }
 
-  async cancel(id: string): Promise<Job> {
-    if (!isUuid(id)) throw new JobNotFound(id);
-    const job = await this.store.cancelJob(id);
+  async cancel(tenantId: string, id: string): Promise<Job> {
+    const job = isUuid(id) ? await this.store.cancelJob(tenantId, id) : null;
     if (!job) throw new JobNotFound(id);
     return job;
+  }
+
+  async retry(tenantId: string, id: string): Promise<Job> {
+    const answer = isUuid(id) ? await this.store.retryJob(tenantId, id) : null;
+    if (!answer) throw new JobNotFound(id);
+    if (!answer.retried) {
+      throw new Conflict(`job ${id} is ${answer.job.status}: only a failed or cancelled job can be retried`);
+    }
+    return answer.job;
+  }
+
+  /** Deletes the job, its files' bytes and its page text now. */
+  async delete(tenantId: string, id: string): Promise<void> {
+    const keys = isUuid(id) ? await this.store.deleteJob(tenantId, id) : null;
+    if (!keys) throw new JobNotFound(id);
+    await this.deleteBlobs(keys);
+  }
+
+  private async deleteBlobs(keys: string[]): Promise<void> {
+    // The rows are gone (or were never written): a blob left behind is an orphan the sweep removes.
+    await this.blobs.delete(keys).catch((err: unknown) => {
+      this.logger.warn(`could not delete ${keys.length} blob(s) now (${(err as Error).message}); the sweep will`);
+    });
   }
 }
 
-/** Keep the base name of what the client sent, readable and bounded. */
-function safeFilename(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? '';
-  const printable = [...base].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
-  const clean = printable.trim().slice(0, 255);
-  return clean || 'unnamed';
+/** What an upload was, for telling a retried request from another upload with the same key. */
+function fingerprint(files: NewJobFile[], categories: string[] | null): string {
+  const what = JSON.stringify({ files: files.map((f) => [f.sha256, f.filename]), categories });
+  return createHash('sha256').update(what).digest('hex');
 }

@@ -3,9 +3,11 @@ import { Classifier, type TokenUsage } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
 import { DocumentError } from '../common/document-error';
 import { AppConfig } from '../config/app-config';
-import type { ClaimedJob, DocumentResult, FileOutcome, PendingFile } from '../jobs/job.model';
-import { JobStore } from '../jobs/job-store.port';
+import type { ClaimedJob, DocumentOutcome, DocumentResult, PendingDocument } from '../jobs/job.model';
+import { raceAbort } from '../ocr/abort';
 import { TextExtractor, type ExtractionResult } from '../ocr/text-extractor.port';
+import { BlobNotFound } from '../storage/blob-errors';
+import { BlobStore, readBlob } from '../storage/blob-store.port';
 
 /** Thrown to give the whole job back for a later attempt (a provider is down, not the file bad). */
 export class RetryJobLater extends Error {
@@ -23,7 +25,7 @@ export class RetryJobLater extends Error {
 @Injectable()
 export class DocumentPipeline {
   constructor(
-    private readonly store: JobStore,
+    private readonly blobs: BlobStore,
     private readonly extractor: TextExtractor,
     private readonly classifier: Classifier,
     private readonly taxonomy: Taxonomy,
@@ -40,10 +42,10 @@ export class DocumentPipeline {
    */
   async process(
     job: ClaimedJob,
-    file: PendingFile,
+    document: PendingDocument,
     categories: readonly Category[],
     jobSignal: AbortSignal,
-  ): Promise<FileOutcome | null> {
+  ): Promise<DocumentOutcome | null> {
     const started = performance.now();
     const timeout = new AbortController();
     const timer = setTimeout(
@@ -53,10 +55,9 @@ export class DocumentPipeline {
     const signal = AbortSignal.any([jobSignal, timeout.signal]);
     let stage: 'extract' | 'classify' = 'extract';
     try {
-      const bytes = file.bytes ?? (await this.store.loadFileBytes(job.id, file.position));
-      if (!bytes) throw new DocumentError('missing_file', 'the stored file is missing');
+      const bytes = await raceAbort(this.readBytes(document), signal);
       const extraction = await raceAbort(
-        this.extractor.extract({ bytes, contentType: file.contentType, filename: file.filename, signal }),
+        this.extractor.extract({ bytes, contentType: document.contentType, filename: document.filename, signal }),
         signal,
       );
       const text = joinPages(extraction);
@@ -65,7 +66,7 @@ export class DocumentPipeline {
         this.classifier.classify({
           text,
           pageCount: extraction.pageCount,
-          filename: file.filename,
+          filename: document.filename,
           categories,
           signal,
         }),
@@ -89,7 +90,20 @@ export class DocumentPipeline {
         warnings: extraction.warnings,
         duration_ms: Math.round(performance.now() - started),
       };
-      return { jobId: job.id, position: file.position, status: 'completed', result, text };
+      return {
+        jobId: job.id,
+        index: document.index,
+        filePosition: document.filePosition,
+        status: 'completed',
+        result,
+        pages: extraction.pages.map((p) => ({
+          number: p.number,
+          text: p.text,
+          source: p.source,
+          confidence: p.confidence,
+        })),
+        pageCount: extraction.pageCount,
+      };
     } catch (err) {
       if (jobSignal.aborted) return null;
       const error = asDocumentError(err, timeout.signal, stage);
@@ -97,12 +111,24 @@ export class DocumentPipeline {
       if (error.retryable && job.attempts < job.maxAttempts) throw new RetryJobLater(error);
       return {
         jobId: job.id,
-        position: file.position,
+        index: document.index,
+        filePosition: document.filePosition,
         status: 'failed',
         error: { code: error.code, message: error.message, ...(error.usage ? { usage: usageDto(error.usage) } : {}) },
       };
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  private async readBytes(document: PendingDocument): Promise<Buffer> {
+    if (!document.blobKey) throw new DocumentError('missing_file', 'the stored file is missing');
+    try {
+      return await readBlob(this.blobs, document.blobKey);
+    } catch (err) {
+      if (err instanceof BlobNotFound) throw new DocumentError('missing_file', 'the stored file is missing');
+      // The blob store being down is no fault of the document: the job is retried later.
+      throw new DocumentError('storage_unavailable', `could not read the stored file: ${(err as Error).message}`, true);
     }
   }
 }
@@ -111,25 +137,6 @@ export class DocumentPipeline {
 function joinPages(extraction: ExtractionResult): string {
   if (extraction.pages.length <= 1) return extraction.pages[0]?.text ?? '';
   return extraction.pages.map((p) => `--- page ${p.number} ---\n${p.text}`).join('\n\n');
-}
-
-/** Stops waiting when the signal fires, even if the work itself ignores the signal. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function asDocumentError(err: unknown, timeout: AbortSignal, stage: 'extract' | 'classify'): DocumentError {

@@ -1,29 +1,29 @@
-import type { FileOutcome } from '../jobs/job.model';
-import type { JobStore } from '../jobs/job-store.port';
+import type { DocumentOutcome } from '../jobs/job.model';
+import type { JobQueue } from '../jobs/job-queue.port';
 
 interface Pending {
-  outcome: FileOutcome;
+  outcome: DocumentOutcome;
   resolve: (jobCompleted: boolean) => void;
   reject: (err: unknown) => void;
 }
 
 /**
- * Writes file outcomes to the store in batches: outcomes that arrive while a write is in flight
- * (many jobs finishing together) go out in the next single call. Nothing waits on a timer, so a
- * lone outcome is written at once.
+ * Writes document outcomes to the queue in batches: outcomes that arrive while a write is in
+ * flight (many jobs finishing together) go out in the next single call. Nothing waits on a
+ * timer, so a lone outcome is written at once.
  */
 export class OutcomeWriter {
   private queue: Pending[] = [];
   private writing = false;
 
   constructor(
-    private readonly store: JobStore,
+    private readonly jobs: JobQueue,
     private readonly workerId: string,
     private readonly maxBatch = 256,
   ) {}
 
   /** Resolves once written: true when this outcome completed its job. */
-  write(outcome: FileOutcome): Promise<boolean> {
+  write(outcome: DocumentOutcome): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.push({ outcome, resolve, reject });
       if (!this.writing) void this.drain();
@@ -32,7 +32,7 @@ export class OutcomeWriter {
 
   private async writeAlone(p: Pending): Promise<void> {
     try {
-      const [completed] = await this.store.recordFileOutcomes(this.workerId, [p.outcome]);
+      const [completed] = await this.jobs.record(this.workerId, [p.outcome]);
       p.resolve(completed === p.outcome.jobId);
     } catch (err) {
       p.reject(err);
@@ -46,7 +46,7 @@ export class OutcomeWriter {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
           const completed = new Set(
-            await this.store.recordFileOutcomes(
+            await this.jobs.record(
               this.workerId,
               batch.map((p) => p.outcome),
             ),

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClassifierModule } from '../classifier/classifier.module';
+import { JobQueueModule } from '../jobs/job-queue.module';
 import { OcrModule } from '../ocr/ocr.module';
+import { StorageModule } from '../storage/storage.module';
 import { DocumentPipeline } from './document-pipeline';
 import { JobRunner } from './job-runner';
 import { WorkerService } from './worker.service';
 
 @Module({
-  imports: [ScheduleModule.forRoot(), OcrModule, ClassifierModule],
+  imports: [ScheduleModule.forRoot(), JobQueueModule, StorageModule, OcrModule, ClassifierModule],
   providers: [DocumentPipeline, JobRunner, WorkerService],
   exports: [WorkerService],
 })

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
-import { JobStore } from '../jobs/job-store.port';
+import { JobQueue } from '../jobs/job-queue.port';
 import { JobRunner } from './job-runner';
 import { OutcomeWriter } from './outcome-writer';
 
@@ -14,9 +14,10 @@ interface RunningJob {
 }
 
 /**
- * The claim loop. Wakes on a NOTIFY (a job was created) and on a polling interval, claims as
- * many jobs as it has free slots in one call, renews leases by heartbeat, and on shutdown stops
- * claiming, lets running jobs finish within the grace period and hands the rest back.
+ * The claim loop. Wakes on a NOTIFY (a job was created, retried or handed back) and on a polling
+ * interval, claims as many jobs as it has free slots in one call, renews leases by heartbeat,
+ * stops a job the moment it is cancelled (NOTIFY; the heartbeat is the fallback), and on shutdown
+ * stops claiming, lets running jobs finish within the grace period and hands the rest back.
  */
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -37,21 +38,24 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly context = new AsyncResource('doc-inbox-worker');
 
   constructor(
-    private readonly store: JobStore,
+    private readonly queue: JobQueue,
     private readonly runner: JobRunner,
     private readonly scheduler: SchedulerRegistry,
     private readonly config: AppConfig,
   ) {
-    this.writer = new OutcomeWriter(store, this.workerId);
+    this.writer = new OutcomeWriter(queue, this.workerId);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const { concurrency, pollIntervalMs, leaseSeconds } = this.config.worker;
     this.logger.log({ workerId: this.workerId, concurrency, pollIntervalMs, leaseSeconds }, 'Worker Process Starting');
     try {
-      this.stopListening = await this.store.onJobCreated(() => this.wake());
+      this.stopListening = await this.queue.subscribe({
+        onRunnable: () => this.wake(),
+        onCancelled: (jobId) => this.stop(jobId, 'cancelled or deleted'),
+      });
     } catch (err) {
-      this.logger.warn(`cannot LISTEN for new jobs (${(err as Error).message}); polling only`);
+      this.logger.warn(`cannot LISTEN for jobs (${(err as Error).message}); polling only`);
     }
     this.scheduler.addInterval(
       'worker-poll',
@@ -85,7 +89,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async claimWhileFree(): Promise<void> {
-    const { concurrency, leaseSeconds } = this.config.worker;
+    const { concurrency } = this.config.worker;
     // Claim in batches: with jobs running, wait until a quarter of the slots are free, so a
     // busy worker makes one claim per several jobs instead of one per job.
     const batch = Math.max(1, Math.floor(concurrency / 4));
@@ -94,7 +98,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       if (free <= 0 || (this.running.size > 0 && free < batch)) return;
       let jobs;
       try {
-        jobs = await this.store.claimJobs(this.workerId, free, leaseSeconds);
+        jobs = await this.queue.claim(this.workerId, free);
       } catch (err) {
         this.logger.warn(`claim failed (${(err as Error).message}); will retry on the next poll`);
         return;
@@ -119,19 +123,19 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const ids = [...this.running.keys()];
     if (ids.length === 0) return;
     try {
-      const held = new Set(await this.store.heartbeat(this.workerId, ids, this.config.worker.leaseSeconds));
-      for (const id of ids) {
-        if (held.has(id)) continue;
-        // Cancelled, or the lease was lost to another worker: stop spending work on it.
-        this.logger.warn(
-          { jobId: id, workerId: this.workerId },
-          'Job no longer held (cancelled or lease lost); stopping it',
-        );
-        this.running.get(id)?.abort.abort();
-      }
+      const held = new Set(await this.queue.heartbeat(this.workerId, ids));
+      // Cancelled, or the lease was lost to another worker: stop spending work on it.
+      for (const id of ids) if (!held.has(id)) this.stop(id, 'no longer held: cancelled or lease lost');
     } catch (err) {
       this.logger.warn(`heartbeat failed (${(err as Error).message})`);
     }
+  }
+
+  private stop(jobId: string, why: string): void {
+    const job = this.running.get(jobId);
+    if (!job || job.abort.signal.aborted) return;
+    this.logger.warn({ jobId, workerId: this.workerId }, `Job ${why}; stopping it`);
+    job.abort.abort();
   }
 
   /** Before the database closes (that happens in onApplicationShutdown). */
@@ -154,8 +158,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const left = [...this.running.keys()];
     if (left.length > 0) {
       for (const job of this.running.values()) job.abort.abort();
-      await this.store
-        .releaseJobs(this.workerId, left)
+      await this.queue
+        .release(this.workerId, left)
         .catch((err: unknown) =>
           this.logger.warn(
             `could not release ${left.length} job(s): ${(err as Error).message}; their leases will expire`,

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import type { DocumentResult, NewJob, NewJobFile } from '../../src/jobs/job.model';
+import { DEFAULT_TENANT, type DocumentOutcome, type DocumentResult, type NewJob } from '../../src/jobs/job.model';
+import { blobKeyFor } from '../../src/storage/blob-key';
 
 /** A real PDF with a text layer, one page per entry. */
 export async function makeTextPdf(pages: string[]): Promise<Buffer> {
@@ -13,18 +14,43 @@ export async function makeTextPdf(pages: string[]): Promise<Buffer> {
   return Buffer.from(await doc.save());
 }
 
-export function textFile(filename: string, text: string): NewJobFile {
-  const bytes = Buffer.from(text);
-  return { filename, contentType: 'text/plain', bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
-}
+export const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
+/** A job as the API records it: files already in the BlobStore under the job's keys. */
 export function newJob(fileCount = 1, overrides: Partial<NewJob> = {}): NewJob {
+  const id = overrides.id ?? randomUUID();
+  const tenantId = overrides.tenantId ?? DEFAULT_TENANT;
   return {
-    files: Array.from({ length: fileCount }, (_, i) => textFile(`doc-${i}.txt`, `document ${i}`)),
+    id,
+    tenantId,
+    files: Array.from({ length: fileCount }, (_, i) => ({
+      filename: `doc-${i}.txt`,
+      contentType: 'text/plain',
+      size: 10,
+      sha256: sha256(`document ${i}`),
+      blobKey: blobKeyFor(tenantId, id, i),
+    })),
     categories: null,
     maxAttempts: 3,
     ...overrides,
   };
+}
+
+/** A completed document with one page of text. */
+export function done(jobId: string, index: number, text = 'x'): DocumentOutcome {
+  return {
+    jobId,
+    index,
+    filePosition: index,
+    status: 'completed',
+    result: documentResult(),
+    pages: [{ number: 1, text, source: 'plain-text', confidence: null }],
+    pageCount: 1,
+  };
+}
+
+export function failed(jobId: string, index: number, code = 'corrupt_pdf'): DocumentOutcome {
+  return { jobId, index, filePosition: index, status: 'failed', error: { code, message: 'broken' } };
 }
 
 export function documentResult(overrides: Partial<DocumentResult> = {}): DocumentResult {

@@ -1,11 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { JOB_STATUSES, FILE_STATUSES, type Job, type JobFile, type JobStatus, type JobWithFiles } from '../job.model';
+import {
+  DOCUMENT_STATUSES,
+  JOB_STATUSES,
+  type Job,
+  type JobDetails,
+  type JobDocument,
+  type JobEvent,
+  type JobFile,
+  type JobStatus,
+} from '../job.model';
 
 export class JobAcceptedDto {
   @ApiProperty({ format: 'uuid' })
   job_id!: string;
 
-  @ApiProperty({ enum: JOB_STATUSES, example: 'pending' })
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus', example: 'pending' })
   status!: JobStatus;
 
   @ApiProperty({ example: '/job/6f1c2b9e-2a5e-4d7f-9a43-2f7b8e3c1d10' })
@@ -30,13 +39,19 @@ export class UsageDto {
 }
 
 export class DocumentDto {
-  @ApiProperty({ description: '0-based position of the file in the upload' })
+  @ApiProperty({ description: "0-based index of the document in the job (the label endpoint's position)" })
+  index!: number;
+  @ApiProperty({ description: '0-based position of its file in the upload' })
   position!: number;
+  @ApiProperty({ description: 'first page of the file that belongs to this document, from 1' })
+  page_from!: number;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'last page; null until the file is read' })
+  page_to!: number | null;
   @ApiProperty() filename!: string;
   @ApiProperty({ example: 'application/pdf' }) content_type!: string;
   @ApiProperty() size!: number;
   @ApiProperty() sha256!: string;
-  @ApiProperty({ enum: FILE_STATUSES }) status!: string;
+  @ApiProperty({ enum: DOCUMENT_STATUSES, enumName: 'DocumentStatus' }) status!: string;
   @ApiPropertyOptional({ nullable: true, example: 'invoice', type: String }) document_type!: string | null;
   @ApiPropertyOptional({ nullable: true, minimum: 0, maximum: 1, type: Number }) confidence!: number | null;
   @ApiProperty({ type: [String] }) reasons!: string[];
@@ -57,6 +72,14 @@ export class DocumentDto {
   @ApiPropertyOptional({ type: FileErrorDto, nullable: true }) error!: FileErrorDto | null;
 }
 
+export class JobEventDto {
+  @ApiProperty({ description: 'increasing id in the event log', example: '42' }) id!: string;
+  @ApiProperty({ example: 'document.completed' }) type!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { index: 0, label: 'invoice' } })
+  payload!: Record<string, unknown>;
+  @ApiProperty() created_at!: string;
+}
+
 export class JobResultDto {
   @ApiProperty({ type: [DocumentDto] })
   documents!: DocumentDto[];
@@ -71,12 +94,18 @@ export class JobResultDto {
 export class JobSummaryDto {
   @ApiProperty({ format: 'uuid' }) job_id!: string;
   @ApiProperty({ example: 'classify' }) type!: string;
-  @ApiProperty({ enum: JOB_STATUSES }) status!: JobStatus;
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' }) status!: JobStatus;
   @ApiProperty({ minimum: 0, maximum: 100 }) progress!: number;
   @ApiProperty() total_files!: number;
-  @ApiProperty() processed_files!: number;
+  @ApiProperty({ description: 'documents done (completed or failed); today one document per file' })
+  processed_files!: number;
   @ApiProperty() failed_files!: number;
+  @ApiProperty() total_documents!: number;
+  @ApiProperty() processed_documents!: number;
+  @ApiProperty() failed_documents!: number;
   @ApiProperty() attempts!: number;
+  @ApiProperty({ description: 'times a worker died while holding the job (not counted as attempts)' })
+  crashes!: number;
   @ApiProperty() max_attempts!: number;
   @ApiPropertyOptional({ nullable: true, type: String }) error!: string | null;
   @ApiPropertyOptional({ nullable: true, type: [String] }) categories!: string[] | null;
@@ -91,6 +120,9 @@ export class JobSummaryDto {
 export class JobDto extends JobSummaryDto {
   @ApiProperty({ type: JobResultDto })
   result!: JobResultDto;
+
+  @ApiProperty({ type: [JobEventDto], description: "the job's timeline, oldest first" })
+  events!: JobEventDto[];
 }
 
 export class JobListDto {
@@ -108,9 +140,13 @@ export function toJobSummary(job: Job): JobSummaryDto {
     status: job.status,
     progress: job.progress,
     total_files: job.totalFiles,
-    processed_files: job.processedFiles,
-    failed_files: job.failedFiles,
+    processed_files: job.processedDocuments,
+    failed_files: job.failedDocuments,
+    total_documents: job.totalDocuments,
+    processed_documents: job.processedDocuments,
+    failed_documents: job.failedDocuments,
     attempts: job.attempts,
+    crashes: job.crashes,
     max_attempts: job.maxAttempts,
     error: job.error,
     categories: job.categories,
@@ -122,8 +158,9 @@ export function toJobSummary(job: Job): JobSummaryDto {
   };
 }
 
-export function toJobDto(job: JobWithFiles): JobDto {
-  const documents = job.files.map(toDocumentDto);
+export function toJobDto(job: JobDetails): JobDto {
+  const files = new Map(job.files.map((f) => [f.position, f]));
+  const documents = job.documents.map((d) => toDocumentDto(d, files.get(d.filePosition)!));
   const counts: Record<string, number> = {};
   let usage: UsageDto | undefined;
   for (const d of documents) {
@@ -135,20 +172,31 @@ export function toJobDto(job: JobWithFiles): JobDto {
       usage.total_tokens += d.usage.total_tokens;
     }
   }
-  return { ...toJobSummary(job), result: { documents, counts_by_type: counts, ...(usage ? { usage } : {}) } };
+  return {
+    ...toJobSummary(job),
+    result: { documents, counts_by_type: counts, ...(usage ? { usage } : {}) },
+    events: job.events.map(toEventDto),
+  };
 }
 
-function toDocumentDto(file: JobFile): DocumentDto {
-  const r = file.result;
+function toEventDto(e: JobEvent): JobEventDto {
+  return { id: e.id, type: e.type, payload: e.payload, created_at: e.createdAt.toISOString() };
+}
+
+function toDocumentDto(document: JobDocument, file: JobFile): DocumentDto {
+  const r = document.result;
   // A failed document's spent tokens travel with its error; clients see them as its usage.
-  const usage = r?.usage ?? file.error?.usage;
+  const usage = r?.usage ?? document.error?.usage;
   return {
+    index: document.index,
     position: file.position,
+    page_from: document.pageFrom,
+    page_to: document.pageTo ?? file.pageCount,
     filename: file.filename,
     content_type: file.contentType,
     size: file.size,
     sha256: file.sha256,
-    status: file.status,
+    status: document.status,
     document_type: r?.document_type ?? null,
     confidence: r?.confidence ?? null,
     reasons: r?.reasons ?? [],
@@ -161,6 +209,6 @@ function toDocumentDto(file: JobFile): DocumentDto {
     ...(r?.prompt_version ? { prompt_version: r.prompt_version } : {}),
     ...(usage ? { usage } : {}),
     warnings: r?.warnings ?? [],
-    error: file.error ? { code: file.error.code, message: file.error.message } : null,
+    error: document.error ? { code: document.error.code, message: document.error.message } : null,
   };
 }
