@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { pipeline, Readable } from 'node:stream';
+import type { SqlClient } from '../database/sql-client.port';
+import { BlobNotFound, BlobStoreUnavailable, InvalidBlobKey } from './blob-errors';
+import { assertBlobKey, assertBlobPrefix } from './blob-key';
+import { DigestingStream } from './blob-digest';
+import { BlobStore, type BlobListing, type StoredBlob } from './blob-store.port';
+
+export interface DatabaseBlobStoreOptions {
+  /** Bytes per stored chunk: memory per put and per read stays about this size. */
+  chunkBytes?: number;
+  /** Keys per listing page. */
+  pageSize?: number;
+}
+
+const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Blobs in the database (BLOB_STORE=database): the zero-set-up default on the embedded
+ * database, valid on PostgreSQL too. Bytes go in ~1 MiB chunks, each its own statement, so a
+ * put holds no transaction while the client uploads and memory stays at one chunk; the commit
+ * makes the new blob visible at once. Every statement is a function of
+ * supabase/migrations/20261201000100_blobs.sql.
+ */
+export class DatabaseBlobStore extends BlobStore {
+  private readonly chunkBytes: number;
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly sql: SqlClient,
+    options: DatabaseBlobStoreOptions = {},
+  ) {
+    super();
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.pageSize = options.pageSize ?? 500;
+  }
+
+  async put(
+    key: string,
+    body: Readable,
+    options: { contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<StoredBlob> {
+    assertBlobKey(key);
+    options.signal?.throwIfAborted();
+    const upload = randomUUID();
+    const digest = new DigestingStream();
+    let chunks = 0;
+    await this.run(`cannot write blob ${key}`, () => this.sql.query('select inbox_blob_begin_upload($1)', [upload]));
+    try {
+      // pipeline: a body that fails or closes early fails the digest stream we read from.
+      const source = pipeline(body, digest, () => undefined);
+      const stop = (): void => void body.destroy(options.signal?.reason as Error);
+      options.signal?.addEventListener('abort', stop, { once: true });
+      try {
+        for await (const chunk of rechunk(source, this.chunkBytes)) {
+          options.signal?.throwIfAborted();
+          await this.run(`cannot write blob ${key}`, () =>
+            this.sql.query('select inbox_blob_put_chunk($1, $2, $3)', [upload, chunks, chunk]),
+          );
+          chunks++;
+        }
+      } finally {
+        options.signal?.removeEventListener('abort', stop);
+      }
+      options.signal?.throwIfAborted();
+      await this.run(`cannot write blob ${key}`, () =>
+        this.sql.query('select inbox_blob_commit($1, $2, $3, $4, $5, $6)', [
+          upload,
+          key,
+          digest.size,
+          digest.sha256,
+          options.contentType ?? null,
+          chunks,
+        ]),
+      );
+    } catch (err) {
+      await this.sql.query('select inbox_blob_discard_upload($1)', [upload]).catch(() => undefined);
+      throw err;
+    }
+    return { key, size: digest.size, sha256: digest.sha256 };
+  }
+
+  async get(key: string): Promise<Readable> {
+    assertBlobKey(key);
+    const [blob] = await this.run(`cannot read blob ${key}`, () =>
+      this.sql.query<{ upload_id: string; chunk_count: number }>(
+        'select upload_id, chunk_count from inbox_blob_stat($1)',
+        [key],
+      ),
+    );
+    if (!blob) throw new BlobNotFound(key);
+    const { sql } = this;
+    async function* chunks(): AsyncGenerator<Buffer> {
+      for (let seq = 0; seq < blob.chunk_count; seq++) {
+        const [row] = await sql.query<{ bytes: Buffer | null }>('select inbox_blob_read_chunk($1, $2) as bytes', [
+          blob.upload_id,
+          seq,
+        ]);
+        // Overwritten or deleted while being read: the old chunks are gone.
+        if (!row?.bytes) throw new BlobNotFound(key);
+        yield Buffer.from(row.bytes);
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false, highWaterMark: 1 });
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    keys.forEach((key) => assertBlobKey(key));
+    if (keys.length === 0) return;
+    await this.run('cannot delete blobs', () => this.sql.query('select inbox_blob_delete($1::text[])', [keys]));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    assertBlobKey(key);
+    const [row] = await this.run(`cannot stat blob ${key}`, () =>
+      this.sql.query<{ exists: boolean }>('select inbox_blob_exists($1) as exists', [key]),
+    );
+    return row?.exists === true;
+  }
+
+  async *list(options: { prefix?: string; before: Date }): AsyncIterable<BlobListing> {
+    const prefix = options.prefix ?? '';
+    assertBlobPrefix(prefix);
+    let after: string | null = null;
+    for (;;) {
+      const page: { key: string; written_at: Date }[] = await this.run('cannot list blobs', () =>
+        this.sql.query<{ key: string; written_at: Date }>('select key, written_at from inbox_blob_list($1, $2, $3, $4)', [
+          prefix,
+          options.before,
+          after,
+          this.pageSize,
+        ]),
+      );
+      for (const row of page) yield { key: row.key, lastModified: new Date(row.written_at) };
+      if (page.length < this.pageSize) return;
+      after = page[page.length - 1].key;
+    }
+  }
+
+  override async discardStaleUploads(before: Date): Promise<number> {
+    const [row] = await this.run('cannot discard stale uploads', () =>
+      this.sql.query<{ count: number }>('select inbox_blob_discard_stale_uploads($1) as count', [before]),
+    );
+    return row?.count ?? 0;
+  }
+
+  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof InvalidBlobKey || err instanceof BlobNotFound) throw err;
+      throw new BlobStoreUnavailable(`${what} in the database: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** Regroups a byte stream into pieces of exactly `size` bytes (the last one shorter). */
+async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const piece of source) {
+    let rest = piece;
+    while (pendingBytes + rest.length >= size) {
+      const take = size - pendingBytes;
+      pending.push(rest.subarray(0, take));
+      yield Buffer.concat(pending, size);
+      rest = rest.subarray(take);
+      pending = [];
+      pendingBytes = 0;
+    }
+    if (rest.length > 0) {
+      pending.push(rest);
+      pendingBytes += rest.length;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
