@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { SqlClient } from '../database/sql-client.port';
-import { CategoriesController } from './categories.controller';
 import { createClassifier } from './classifier.factory';
 import { Classifier } from './classifier.port';
 import { CorrectionStore } from './correction-store.port';
-import { CorrectionsController } from './corrections.controller';
 import { CorrectionsService } from './corrections.service';
 import { SqlCorrectionStore } from './sql-correction.store';
 import { Taxonomy } from './taxonomy';
@@ -14,10 +12,10 @@ import { TrainingExamples } from './training-examples';
 
 /**
  * Document classification: the taxonomy, the classifier chosen by CLASSIFIER_PROVIDER, and
- * corrections. Needs the global AppConfig, SqlClient and JobStore providers.
+ * corrections. Needs the global AppConfig, SqlClient and JobStore providers. No controllers: the
+ * worker imports it too (its routes are in src/http, for the HTTP role only).
  */
 @Module({
-  controllers: [CategoriesController, CorrectionsController],
   providers: [
     {
       provide: Taxonomy,
@@ -33,6 +31,6 @@ import { TrainingExamples } from './training-examples';
     { provide: Classifier, useFactory: createClassifier, inject: [AppConfig, TrainingExamples] },
     CorrectionsService,
   ],
-  exports: [Classifier, Taxonomy, CorrectionStore],
+  exports: [Classifier, Taxonomy, CorrectionStore, CorrectionsService],
 })
 export class ClassifierModule {}

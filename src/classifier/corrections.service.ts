@@ -1,9 +1,9 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { Conflict, DocumentNotFound, InvalidRequest } from '../common/errors';
 import { JobStore } from '../jobs/job-store.port';
 import { CorrectionStore, type Correction } from './correction-store.port';
 import { hasText } from './no-text';
 import { OTHER, Taxonomy } from './taxonomy';
-import { isUuid } from '../common/uuid';
 
 /** Records the right label of a classified document, with a snapshot of its text. */
 @Injectable()
@@ -14,17 +14,17 @@ export class CorrectionsService {
     private readonly taxonomy: Taxonomy,
   ) {}
 
+  /** @param jobId a UUID and position an integer from 0 (the HTTP pipes check both first). */
   async record(jobId: string, position: number, label: string): Promise<Correction> {
-    // A malformed id is an unknown job (404), as for GET /job/{job_id}.
-    const document = isUuid(jobId) && position >= 0 ? await this.jobs.getDocument(jobId, position) : null;
-    if (!document) throw new NotFoundException(`job ${jobId} has no document at position ${position}`);
+    const document = await this.jobs.getDocument(jobId, position);
+    if (!document) throw new DocumentNotFound(jobId, position);
     if (label !== OTHER && !this.taxonomy.has(label)) {
-      throw new BadRequestException(
+      throw new InvalidRequest(
         `label '${label}' is not a document type; expected one of: ${[...this.taxonomy.categories.map((c) => c.id), OTHER].join(', ')}`,
       );
     }
     if (document.text === null || !hasText(document.text)) {
-      throw new ConflictException(
+      throw new Conflict(
         document.text === null
           ? `document ${position} of job ${jobId} has no text yet (status ${document.status}); label it once it is processed`
           : `document ${position} of job ${jobId} has no readable text to learn from`,

@@ -1,23 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { ClassifierModule } from '../classifier/classifier.module';
-import { AppConfig } from '../config/app-config';
-import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
-import { UploadInterceptor } from './upload.interceptor';
 
+/** The job service (uploads in, jobs out). Its routes are in src/http, for the HTTP role only. */
 @Module({
-  imports: [
-    ClassifierModule,
-    ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        throttlers: [{ name: 'default', ttl: 60_000, limit: config.uploads.rateLimitPerMinute }],
-        skipIf: () => config.uploads.rateLimitPerMinute === 0,
-      }),
-    }),
-  ],
-  controllers: [JobsController],
-  providers: [JobsService, UploadInterceptor],
+  imports: [ClassifierModule],
+  providers: [JobsService],
+  exports: [JobsService],
 })
 export class JobsModule {}

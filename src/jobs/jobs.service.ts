@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import type { Job, JobStatus, JobWithFiles, NewJobFile } from './job.model';
 import { JobStore, type JobPage } from './job-store.port';
 import { decodeCursor } from './sql-job.store';
+import { safeFilename } from './safe-filename';
 import { sniffContentType } from './upload-inspector';
 import { isUuid } from '../common/uuid';
 
@@ -77,12 +78,4 @@ export class JobsService {
     if (!job) throw new JobNotFound(id);
     return job;
   }
-}
-
-/** Keep the base name of what the client sent, readable and bounded. */
-function safeFilename(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? '';
-  const printable = [...base].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
-  const clean = printable.trim().slice(0, 255);
-  return clean || 'unnamed';
 }

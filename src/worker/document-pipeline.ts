@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Classifier, type TokenUsage } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
+import { raceAbort } from '../common/abort';
 import { DocumentError } from '../common/document-error';
 import { AppConfig } from '../config/app-config';
 import type { ClaimedJob, DocumentResult, FileOutcome, PendingFile } from '../jobs/job.model';
@@ -111,25 +112,6 @@ export class DocumentPipeline {
 function joinPages(extraction: ExtractionResult): string {
   if (extraction.pages.length <= 1) return extraction.pages[0]?.text ?? '';
   return extraction.pages.map((p) => `--- page ${p.number} ---\n${p.text}`).join('\n\n');
-}
-
-/** Stops waiting when the signal fires, even if the work itself ignores the signal. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function asDocumentError(err: unknown, timeout: AbortSignal, stage: 'extract' | 'classify'): DocumentError {

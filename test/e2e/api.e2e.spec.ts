@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobAcceptedDto } from '../../src/jobs/dto/job.response';
+import type { JobAcceptedDto } from '../../src/http/dto/job.response';
 import { makeTextPdf } from '../support/fixtures';
 import { startTestApp, waitForJob, type TestApp } from '../support/test-app';
 

@@ -2,7 +2,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Taxonomy } from '../../src/classifier/taxonomy';
 import { DocumentError } from '../../src/common/document-error';
 import { AppConfig } from '../../src/config/app-config';
-import { toJobDto } from '../../src/jobs/dto/job.response';
+import { toJobDto } from '../../src/http/dto/job.response';
 import { DocumentPipeline } from '../../src/worker/document-pipeline';
 import { JobRunner } from '../../src/worker/job-runner';
 import { OutcomeWriter } from '../../src/worker/outcome-writer';

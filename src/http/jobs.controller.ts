@@ -4,7 +4,6 @@ import {
   Get,
   Headers,
   HttpCode,
-  Param,
   Post,
   Query,
   Req,
@@ -18,7 +17,6 @@ import {
   ApiBody,
   ApiConsumes,
   ApiHeader,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
@@ -30,10 +28,11 @@ import {
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { ErrorResponseDto } from '../common/error-response.dto';
+import { JobsService, type UploadedDocument } from '../jobs/jobs.service';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
 import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSummary } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
-import { JobsService, type UploadedDocument } from './jobs.service';
+import { JobIdParam } from './pipes/parse-job-id.pipe';
 import { UploadInterceptor } from './upload.interceptor';
 
 @ApiTags('jobs')
@@ -83,8 +82,7 @@ export class JobsController {
   @Get('job/:job_id')
   @ApiOperation({ operationId: 'getJob', summary: 'Status, progress and per-document results of a job' })
   @ApiOkResponse({ type: JobDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown or malformed job id' })
-  async getJob(@Param('job_id') jobId: string): Promise<JobDto> {
+  async getJob(@JobIdParam() jobId: string): Promise<JobDto> {
     return toJobDto(await this.jobs.get(jobId));
   }
 
@@ -104,8 +102,7 @@ export class JobsController {
     summary: 'Cancel a pending or running job (a finished job is returned unchanged)',
   })
   @ApiOkResponse({ type: JobSummaryDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
-  async cancelJob(@Param('job_id') jobId: string): Promise<JobSummaryDto> {
+  async cancelJob(@JobIdParam() jobId: string): Promise<JobSummaryDto> {
     return toJobSummary(await this.jobs.cancel(jobId));
   }
 }

@@ -1,11 +1,32 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { JOB_STATUSES, FILE_STATUSES, type Job, type JobFile, type JobStatus, type JobWithFiles } from '../job.model';
+import {
+  JOB_STATUSES,
+  FILE_STATUSES,
+  type FileStatus,
+  type Job,
+  type JobFile,
+  type JobStatus,
+  type JobWithFiles,
+} from '../../jobs/job.model';
+import type { TextSource } from '../../ocr/text-extractor.port';
+
+/** Every TextSource, as a value for the OpenAPI document (the check below keeps it complete). */
+export const TEXT_SOURCES = [
+  'text-layer',
+  'plain-text',
+  'tesseract',
+  'textract',
+  'none',
+] as const satisfies readonly TextSource[];
+const _everyTextSource: [Exclude<TextSource, (typeof TEXT_SOURCES)[number]>] extends [never] ? true : never = true;
+
+export const JOB_TYPES = ['classify'] as const satisfies readonly Job['type'][];
 
 export class JobAcceptedDto {
   @ApiProperty({ format: 'uuid' })
   job_id!: string;
 
-  @ApiProperty({ enum: JOB_STATUSES, example: 'pending' })
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus', example: 'pending' })
   status!: JobStatus;
 
   @ApiProperty({ example: '/job/6f1c2b9e-2a5e-4d7f-9a43-2f7b8e3c1d10' })
@@ -36,7 +57,7 @@ export class DocumentDto {
   @ApiProperty({ example: 'application/pdf' }) content_type!: string;
   @ApiProperty() size!: number;
   @ApiProperty() sha256!: string;
-  @ApiProperty({ enum: FILE_STATUSES }) status!: string;
+  @ApiProperty({ enum: FILE_STATUSES, enumName: 'DocumentStatus' }) status!: FileStatus;
   @ApiPropertyOptional({ nullable: true, example: 'invoice', type: String }) document_type!: string | null;
   @ApiPropertyOptional({ nullable: true, minimum: 0, maximum: 1, type: Number }) confidence!: number | null;
   @ApiProperty({ type: [String] }) reasons!: string[];
@@ -44,8 +65,11 @@ export class DocumentDto {
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'pages in the document' }) page_count!:
     number | null;
   @ApiProperty({
-    type: [String],
-    description: "per page: 'text-layer', 'plain-text', 'tesseract', 'textract' or 'none'",
+    enum: TEXT_SOURCES,
+    enumName: 'TextSource',
+    isArray: true,
+    // Swagger copies the first description of a named enum into its schema: describe one value.
+    description: "Where a page's text came from: the PDF's text layer, a plain-text file, OCR, or none",
   })
   text_sources!: string[];
   @ApiPropertyOptional({ nullable: true, type: Number }) ocr_confidence!: number | null;
@@ -70,8 +94,8 @@ export class JobResultDto {
 
 export class JobSummaryDto {
   @ApiProperty({ format: 'uuid' }) job_id!: string;
-  @ApiProperty({ example: 'classify' }) type!: string;
-  @ApiProperty({ enum: JOB_STATUSES }) status!: JobStatus;
+  @ApiProperty({ enum: JOB_TYPES, enumName: 'JobType', example: 'classify' }) type!: Job['type'];
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' }) status!: JobStatus;
   @ApiProperty({ minimum: 0, maximum: 100 }) progress!: number;
   @ApiProperty() total_files!: number;
   @ApiProperty() processed_files!: number;
