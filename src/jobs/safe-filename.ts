@@ -7,10 +7,13 @@ const MAX_EXTENSION_BYTES = 32;
 /**
  * Characters a name must not carry: controls (C0, DEL, C1), format characters (the bidirectional
  * marks, embeddings, overrides and isolates U+200E/U+200F, U+202A-U+202E, U+2066-U+2069, U+061C;
- * zero-width space, joiners and the BOM; soft hyphen), line and paragraph separators, and lone
- * surrogates. An override can make `invoice‮fdp.exe` display as `invoiceexe.pdf`.
+ * zero-width space, joiners, word joiner and the BOM; soft hyphen; tag characters), line and
+ * paragraph separators, and lone surrogates. An override can make `invoice\u202Efdp.exe` display
+ * as `invoiceexe.pdf`. The one exception is a zero-width joiner between two emoji, which is
+ * visible as one emoji (👩‍💻) rather than hidden.
  */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+const INVISIBLE =
+  /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]|(?!\u200D)\p{Cf}|(?<![\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F])\u200D|\u200D(?!\p{Extended_Pictographic})/gu;
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 

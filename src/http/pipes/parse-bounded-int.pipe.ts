@@ -1,4 +1,5 @@
-import { Injectable, Param, type PipeTransform } from '@nestjs/common';
+import { createParamDecorator, Injectable, type ExecutionContext, type PipeTransform } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiParam } from '@nestjs/swagger';
 import { InvalidRequest } from '../../common/errors';
 
@@ -28,23 +29,31 @@ export function boundedIntMessage(name: string, { min, max }: IntegerBounds): st
 
 /** A path parameter that must be an integer within bounds, else 400 saying which. */
 @Injectable()
-export class ParseBoundedIntPipe implements PipeTransform<string, number> {
+export class ParseBoundedIntPipe implements PipeTransform<unknown, number> {
   constructor(
     private readonly name: string,
     private readonly bounds: IntegerBounds,
   ) {}
 
-  transform(value: string): number {
+  transform(value: unknown): number {
     const n = parseBoundedInt(value, this.bounds);
     if (n === undefined) throw new InvalidRequest(boundedIntMessage(this.name, this.bounds));
     return n;
   }
 }
 
+/**
+ * The raw path parameter. `@Param(name)` would let the global ValidationPipe turn "1e3" into 1000
+ * and "0x1" into 1 before our pipe sees it; it leaves custom decorators alone.
+ */
+const RawPathParam = createParamDecorator(
+  (name: string, context: ExecutionContext): unknown => context.switchToHttp().getRequest<Request>().params[name],
+);
+
 /** A bounded integer path parameter, checked by ParseBoundedIntPipe and documented with its bounds. */
 export function BoundedIntParam(name: string, bounds: IntegerBounds, description?: string): ParameterDecorator {
   return (target, key, index) => {
-    Param(name, new ParseBoundedIntPipe(name, bounds))(target, key, index);
+    RawPathParam(name, new ParseBoundedIntPipe(name, bounds))(target, key, index);
     if (key === undefined) return;
     const method = Object.getOwnPropertyDescriptor(target, key);
     if (!method) return;
