@@ -1,15 +1,12 @@
 import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { ValidationPipe } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerOptions } from './common/logging';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
-import { HealthModule } from './health/health.module';
+import { HealthHttpModule } from './http/health-http.module';
+import { HttpApiModule } from './http/http-api.module';
 import { JobStoreModule } from './jobs/job-store.module';
-import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './worker/worker.module';
 
 export interface AppRoles {
@@ -21,7 +18,11 @@ export interface AppRoles {
   health?: boolean;
 }
 
-/** Composes the modules a role needs; every role shares config, logging and the database. */
+/**
+ * Composes the modules a role needs; every role shares config, logging and the database. Only
+ * the modules under src/http serve routes, and only the HTTP role (or, for /health alone, the
+ * worker's health port) imports them.
+ */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, roles: AppRoles): DynamicModule {
@@ -33,21 +34,9 @@ export class AppModule {
       DatabaseModule,
       JobStoreModule,
     ];
-    if (roles.http) imports.push(JobsModule, HealthModule);
-    else if (roles.health) imports.push(HealthModule);
+    if (roles.http) imports.push(HttpApiModule);
+    else if (roles.health) imports.push(HealthHttpModule);
     if (roles.worker) imports.push(WorkerModule);
-    return {
-      module: AppModule,
-      imports,
-      providers: roles.http
-        ? [
-            {
-              provide: APP_PIPE,
-              useValue: new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }),
-            },
-            { provide: APP_FILTER, useClass: AllExceptionsFilter },
-          ]
-        : [],
-    };
+    return { module: AppModule, imports };
   }
 }

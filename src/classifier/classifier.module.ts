@@ -1,12 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DbFunctions } from '../database/db-functions.port';
-import { CategoriesController } from './categories.controller';
 import { createClassifier } from './classifier.factory';
 import { Classifier } from './classifier.port';
 import { CorrectionStore } from './correction-store.port';
-import { CorrectionsController } from './corrections.controller';
-import { CorrectionsService } from './corrections.service';
 import { SqlCorrectionStore } from './sql-correction.store';
 import { Taxonomy } from './taxonomy';
 import { loadTaxonomy } from './taxonomy.loader';
@@ -14,10 +11,10 @@ import { TrainingExamples } from './training-examples';
 
 /**
  * Document classification: the taxonomy, the classifier chosen by CLASSIFIER_PROVIDER, and
- * corrections. Needs the global AppConfig, DbFunctions and JobStore providers.
+ * corrections' store. Needs the global AppConfig and DbFunctions providers. No controllers: the
+ * worker imports it too (its routes are in src/http, for the HTTP role only).
  */
 @Module({
-  controllers: [CategoriesController, CorrectionsController],
   providers: [
     {
       provide: Taxonomy,
@@ -31,7 +28,6 @@ import { TrainingExamples } from './training-examples';
       inject: [CorrectionStore],
     },
     { provide: Classifier, useFactory: createClassifier, inject: [AppConfig, TrainingExamples] },
-    CorrectionsService,
   ],
   exports: [Classifier, Taxonomy, CorrectionStore],
 })

@@ -7,10 +7,26 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** At most this many characters of a client's id are echoed back in a message. */
+const MAX_ID_IN_MESSAGE = 64;
+
+/** A client-supplied id, bounded for an error message: a 10,000-character id is not echoed whole. */
+export function idForMessage(id: string): string {
+  return id.length <= MAX_ID_IN_MESSAGE ? id : `${id.slice(0, MAX_ID_IN_MESSAGE)}… (${id.length} characters)`;
+}
+
 export class JobNotFound extends DomainError {
   readonly status = 404;
   constructor(id: string) {
-    super(`job ${id} not found`);
+    super(`job ${idForMessage(id)} not found`);
+  }
+}
+
+/** The job exists but has no document at that position. */
+export class DocumentNotFound extends DomainError {
+  readonly status = 404;
+  constructor(jobId: string, position: number) {
+    super(`job ${idForMessage(jobId)} has no document at position ${position}`);
   }
 }
 
@@ -26,8 +42,30 @@ export class UnsupportedMediaType extends DomainError {
   readonly status = 415;
 }
 
+/** The request is valid but the resource's current state does not allow it. */
 export class Conflict extends DomainError {
   readonly status = 409;
+}
+
+/** Retry asked of a job that is not failed or cancelled (pending, processing, completed). */
+export class JobNotRetryable extends Conflict {
+  constructor(id: string, status: string) {
+    super(`job ${idForMessage(id)} is ${status}; only a failed or cancelled job can be retried`);
+  }
+}
+
+/**
+ * An Idempotency-Key already used for a different upload: answering with the other job would
+ * silently lose this one (422, as in the IETF idempotency-key draft).
+ */
+export class IdempotencyConflict extends DomainError {
+  readonly status = 422;
+  constructor(key: string, existingJobId: string) {
+    super(
+      `Idempotency-Key '${idForMessage(key)}' was already used for a different upload (job ${existingJobId}); ` +
+        'send a new key for a new upload',
+    );
+  }
 }
 
 export class StorageUnavailable extends DomainError {
@@ -37,7 +75,3 @@ export class StorageUnavailable extends DomainError {
   }
 }
 
-/** An Idempotency-Key reused with a different upload: the first upload stands, the new one is refused. */
-export class IdempotencyConflict extends DomainError {
-  readonly status = 422;
-}

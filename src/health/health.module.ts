@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health';
-import { HealthController } from './health.controller';
 
+/** Liveness and readiness checks; src/http/health-http.module.ts serves them. */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController],
   providers: [DatabaseHealthIndicator],
+  exports: [TerminusModule, DatabaseHealthIndicator],
 })
 export class HealthModule {}

@@ -1,25 +1,17 @@
 import { Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { ClassifierModule } from '../classifier/classifier.module';
-import { AppConfig } from '../config/app-config';
 import { StorageModule } from '../storage/storage.module';
-import { JobsController } from './jobs.controller';
+import { CorrectionsService } from './corrections.service';
+import { JobStoreModule } from './job-store.module';
 import { JobsService } from './jobs.service';
-import { UploadInterceptor } from './upload.interceptor';
 
+/**
+ * What the API does with jobs: uploads in, jobs out, corrections. Its routes are in src/http, for
+ * the HTTP role only; the worker imports JobQueueModule instead and never holds this store.
+ */
 @Module({
-  imports: [
-    ClassifierModule,
-    StorageModule,
-    ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        throttlers: [{ name: 'default', ttl: 60_000, limit: config.uploads.rateLimitPerMinute }],
-        skipIf: () => config.uploads.rateLimitPerMinute === 0,
-      }),
-    }),
-  ],
-  controllers: [JobsController],
-  providers: [JobsService, UploadInterceptor],
+  imports: [ClassifierModule, StorageModule, JobStoreModule],
+  providers: [JobsService, CorrectionsService],
+  exports: [JobsService, CorrectionsService, StorageModule],
 })
 export class JobsModule {}

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Taxonomy } from '../classifier/taxonomy';
-import { Conflict, IdempotencyConflict, InvalidRequest, JobNotFound, PayloadTooLarge } from '../common/errors';
+import { IdempotencyConflict, InvalidRequest, JobNotFound, JobNotRetryable, PayloadTooLarge } from '../common/errors';
 import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
 import { BlobStore } from '../storage/blob-store.port';
 import type { Job, JobDetails, JobStatus, NewJobFile } from './job.model';
 import { JobStore, type JobPage } from './job-store.port';
 import { decodeCursor } from './sql-job.store';
-import { sniffContentType } from './upload-inspector';
 import { safeFilename } from './safe-filename';
+import { sniffContentType } from './upload-inspector';
 
 /** A file of an upload, already streamed into the BlobStore. */
 export interface StagedFile {
@@ -92,10 +92,7 @@ export class JobsService {
       fingerprint: idempotencyKey ? fingerprint(stored, narrowed) : undefined,
     });
     if (answer.outcome === 'existing' && !answer.sameUpload) {
-      throw new IdempotencyConflict(
-        `Idempotency-Key '${idempotencyKey}' was used for another upload (job ${answer.job.id}); ` +
-          'send a new key for a new upload',
-      );
+      throw new IdempotencyConflict(idempotencyKey!, answer.job.id);
     }
     return answer.job;
   }
@@ -121,7 +118,7 @@ export class JobsService {
     const answer = isUuid(id) ? await this.store.retryJob(tenantId, id) : null;
     if (!answer) throw new JobNotFound(id);
     if (!answer.retried) {
-      throw new Conflict(`job ${id} is ${answer.job.status}: only a failed or cancelled job can be retried`);
+      throw new JobNotRetryable(id, answer.job.status);
     }
     return answer.job;
   }

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { DocumentError } from '../common/document-error';
-import { raceAbort, throwIfAborted } from './abort';
+import { raceAbort, throwIfAborted } from '../common/abort';
 import { ImageNormalizer } from './image.normalizer';
 import { OcrEngine, OcrPageInput, OcrPageResult } from './ocr-engine.port';
 import { PdfSandbox, PdfSandboxLimits } from './pdf/pdf-sandbox';

@@ -1,4 +1,4 @@
-import { abortError } from './abort';
+import { abortError } from '../common/abort';
 
 export class PoolClosedError extends Error {
   constructor() {

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { DocumentError } from '../common/document-error';
-import { abortError, throwIfAborted } from './abort';
+import { abortError, throwIfAborted } from '../common/abort';
 import { OcrEngine, OcrPageInput, OcrPageResult } from './ocr-engine.port';
 import { mayBeMisoriented } from './orientation.heuristic';
 import { PoolClosedError, ResourcePool } from './resource-pool';

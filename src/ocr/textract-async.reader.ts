@@ -9,7 +9,7 @@ import {
   TextractClient,
 } from '@aws-sdk/client-textract';
 import { DocumentError } from '../common/document-error';
-import { abortError } from './abort';
+import { abortError } from '../common/abort';
 import type { OcrPageResult, ScannedPdf } from './ocr-engine.port';
 import { AwsLikeError, isMisconfigured, isRetryable, misconfiguredError } from './textract.errors';
 import { RetrySettings, withRetries } from './textract.retry';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { abortError } from './abort';
+import { abortError } from '../common/abort';
 import { AwsLikeError, isRetryable, toDocumentError } from './textract.errors';
 
 export interface RetrySettings {

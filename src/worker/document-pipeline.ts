@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Classifier, type TokenUsage } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
+import { raceAbort } from '../common/abort';
 import { DocumentError } from '../common/document-error';
 import { AppConfig } from '../config/app-config';
 import type { ClaimedJob, DocumentOutcome, DocumentResult, PendingDocument } from '../jobs/job.model';
-import { raceAbort } from '../ocr/abort';
 import { TextExtractor, type ExtractionResult } from '../ocr/text-extractor.port';
 import { BlobNotFound } from '../storage/blob-errors';
 import { BlobStore, readBlob } from '../storage/blob-store.port';

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Global, Module, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { Global, Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { Classifier } from '../../src/classifier/classifier.port';
-import { ClassifierModule } from '../../src/classifier/classifier.module';
 import { CorrectionStore } from '../../src/classifier/correction-store.port';
 import { SqlCorrectionStore } from '../../src/classifier/sql-correction.store';
 import { Taxonomy } from '../../src/classifier/taxonomy';
@@ -11,6 +10,7 @@ import { TrainingExamples } from '../../src/classifier/training-examples';
 import { AppConfig } from '../../src/config/app-config';
 import type { SqlClient } from '../../src/database/sql-client.port';
 import { SqlClient as SqlClientToken } from '../../src/database/sql-client.port';
+import { HttpApiModule } from '../../src/http/http-api.module';
 import { JobStore } from '../../src/jobs/job-store.port';
 import { SqlJobStore } from '../../src/jobs/sql-job.store';
 import { databaseTargets, type TestDatabase } from '../support/databases';
@@ -99,7 +99,7 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
     });
   });
 
-  describe('POST /job/{job_id}/documents/{position}/label through ClassifierModule', () => {
+  describe('POST /job/{job_id}/documents/{position}/label through HttpApiModule', () => {
     let app: INestApplication;
 
     beforeAll(async () => {
@@ -114,7 +114,7 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
       })
       class TestGlobals {}
 
-      const moduleRef = await Test.createTestingModule({ imports: [TestGlobals, ClassifierModule] })
+      const moduleRef = await Test.createTestingModule({ imports: [TestGlobals, HttpApiModule] })
         // Production polls the store every 5 s; the test wants the next document to see the label.
         .overrideProvider(TrainingExamples)
         .useFactory({
@@ -122,8 +122,7 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
           inject: [CorrectionStore],
         })
         .compile();
-      app = moduleRef.createNestApplication();
-      app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
+      app = moduleRef.createNestApplication({ logger: false });
       await app.init();
     });
     afterAll(async () => {
@@ -173,7 +172,35 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
       const server = app.getHttpServer();
       await request(server).post(`/job/${randomUUID()}/documents/0/label`).send({ label: 'invoice' }).expect(404);
       await request(server).post('/job/not-a-uuid/documents/0/label').send({ label: 'invoice' }).expect(404);
-      await request(server).post(`/job/${jobId}/documents/7/label`).send({ label: 'invoice' }).expect(404);
+      const missing = await request(server).post(`/job/${jobId}/documents/7/label`).send({ label: 'invoice' });
+      expect(missing.status).toBe(404);
+      expect(missing.body).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `job ${jobId} has no document at position 7`,
+      });
+    });
+
+    it('answers 400, not a database error, for a position no integer column holds', async () => {
+      const jobId = await seedJob(db.sql, 'text');
+      const server = app.getHttpServer();
+      for (const position of ['2147483648', '-1', '1.5', '1e3', '0x1', '99999999999999999999']) {
+        const res = await request(server).post(`/job/${jobId}/documents/${position}/label`).send({ label: 'invoice' });
+        expect({ position, status: res.status, body: res.body }).toEqual({
+          position,
+          status: 400,
+          body: { statusCode: 400, error: 'Bad Request', message: 'position must be an integer from 0 to 2147483647' },
+        });
+      }
+      await request(server).post(`/job/${jobId}/documents/2147483647/label`).send({ label: 'invoice' }).expect(404);
+    });
+
+    it('answers 404 for a malformed job id without echoing all of it', async () => {
+      const res = await request(app.getHttpServer())
+        .post(`/job/${'x'.repeat(10_000)}/documents/0/label`)
+        .send({ label: 'invoice' })
+        .expect(404);
+      expect(res.body.message).toBe(`job ${'x'.repeat(64)}… (10000 characters) not found`);
     });
 
     it('answers 400 for a label outside the taxonomy or a bad body', async () => {

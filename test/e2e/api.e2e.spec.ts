@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobAcceptedDto } from '../../src/jobs/dto/job.response';
+import type { JobAcceptedDto } from '../../src/http/dto/job.response';
+import { JobStore } from '../../src/jobs/job-store.port';
 import { makeTextPdf } from '../support/fixtures';
 import { startTestApp, waitForJob, type TestApp } from '../support/test-app';
 
@@ -164,6 +165,27 @@ describe('HTTP API on the embedded defaults', () => {
       message: 'job 00000000-0000-4000-8000-000000000000 not found',
     });
     await t.http.post('/job/00000000-0000-4000-8000-000000000000/cancel').expect(404);
+    await t.http.post('/job/not-a-uuid/cancel').expect(404);
+    const long = await t.http.get(`/job/${'9'.repeat(10_000)}`).expect(404);
+    expect(long.body).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `job ${'9'.repeat(64)}… (10000 characters) not found`,
+    });
+  });
+
+  it('stores file names without invisible or control characters, and cuts a long one before its extension', async () => {
+    const long = `${'é'.repeat(200)}.txt`; // 404 bytes of UTF-8
+    const res = await t.http
+      .post('/classify-documents-async')
+      .attach('files', Buffer.from(LETTER_TEXT), 'letter\u202Etxt.exe\u200B.txt')
+      .attach('files', Buffer.from(LETTER_TEXT), long)
+      .expect(202);
+    const job = await waitForJob(t, res.body.job_id);
+    const [first, second] = job.result.documents.map((d) => d.filename);
+    expect(first).toBe('lettertxt.exe.txt');
+    expect(second).toBe(`${'é'.repeat(125)}.txt`);
+    expect(Buffer.byteLength(second)).toBe(254);
   });
 
   it('lists jobs newest first with a status filter and a cursor, and validates the query', async () => {
@@ -173,7 +195,16 @@ describe('HTTP API on the embedded defaults', () => {
     const page2 = await t.http.get(`/jobs?limit=1&status=completed&cursor=${page1.body.next_cursor}`).expect(200);
     expect(page2.body.jobs[0].job_id).not.toBe(page1.body.jobs[0].job_id);
     expect(new Date(page2.body.jobs[0].created_at) <= new Date(page1.body.jobs[0].created_at)).toBe(true);
-    await t.http.get('/jobs?limit=0').expect(400);
+    for (const limit of ['abc', '0', '101', '1.5', '1e2', '', '99999999999']) {
+      const res = await t.http.get(`/jobs?limit=${limit}`).expect(400);
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'limit must be an integer from 1 to 100',
+      });
+    }
+    await t.http.get('/jobs?limit=1&limit=2').expect(400);
+    await t.http.get('/jobs?limit=100').expect(200);
     await t.http.get('/jobs?status=done').expect(400);
     const badCursor = await t.http.get('/jobs?cursor=nonsense').expect(400);
     expect(badCursor.body.message).toMatch(/cursor/);
@@ -226,6 +257,22 @@ describe('HTTP API on the embedded defaults', () => {
         '429': expect.anything(),
       }),
     );
+    // Every enum is a named schema (JobStatus, DocumentStatus, TextSource, ...), never inline,
+    // so a generated SDK has one type per enum.
+    const schemas = doc.components.schemas as Record<string, object>;
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining(['JobStatus', 'DocumentStatus', 'TextSource', 'JobType']),
+    );
+    const inlineEnums: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (!node || typeof node !== 'object') return;
+      if ('enum' in node && !/^components\.schemas\.[A-Za-z]+$/.test(path)) inlineEnums.push(path);
+      for (const [key, value] of Object.entries(node)) walk(value, `${path}.${key}`);
+    };
+    walk(doc.paths, 'paths');
+    walk(doc.components, 'components');
+    expect(inlineEnums).toEqual([]);
+
     const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8'));
     // If this fails, the API changed: run `npm run build && npm run openapi` and commit openapi.json.
     expect(doc).toEqual(committed);
@@ -259,5 +306,56 @@ describe('HTTP API without a worker running', () => {
     }
     expect(statuses).toContain(429);
     expect(statuses.filter((s) => s === 202).length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('readiness with the database down', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    const unreachable = new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    t = await startTestApp({
+      roles: { http: true, worker: false },
+      override: (b) =>
+        b
+          .overrideProvider(JobStore)
+          .useValue({ ping: () => Promise.reject(unreachable) } satisfies Pick<JobStore, 'ping'>),
+    });
+  });
+  afterAll(() => t.close());
+
+  it("answers 503 with terminus's report of which check is down", async () => {
+    await t.http.get('/health').expect(200);
+    const res = await t.http.get('/health/ready').expect(503);
+    expect(res.body).toEqual({
+      status: 'error',
+      info: {},
+      error: { database: { status: 'down', message: 'connect ECONNREFUSED 127.0.0.1:5432' } },
+      details: { database: { status: 'down', message: 'connect ECONNREFUSED 127.0.0.1:5432' } },
+    });
+  });
+});
+
+describe("the worker's health port (roles: worker and health, no http)", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ roles: { http: false, worker: true, health: true } });
+  });
+  afterAll(() => t.close());
+
+  it('serves /health and /health/ready and none of the API, though the worker imports the domain modules', async () => {
+    await t.http.get('/health').expect(200);
+    await t.http.get('/health/ready').expect(200);
+    const job = '00000000-0000-4000-8000-000000000000';
+    for (const [method, path] of [
+      ['get', '/categories'],
+      ['get', '/jobs'],
+      ['get', `/job/${job}`],
+      ['post', `/job/${job}/cancel`],
+      ['post', `/job/${job}/documents/0/label`],
+      ['post', '/classify-documents-async'],
+    ] as const) {
+      const res = await t.http[method](path).expect(404);
+      expect(res.body.message).toBe(`Cannot ${method.toUpperCase()} ${path}`);
+    }
   });
 });

@@ -11,8 +11,9 @@ describeWithCorpus('real documents from ../shared/corpus, end to end', () => {
   beforeAll(async () => {
     manifest = corpusManifest();
     t = await startTestApp({ env: { FILE_TIMEOUT_SECONDS: '60', WORKER_CONCURRENCY: '2', OCR_WORKERS: '2' } });
-  });
-  afterAll(() => t.close());
+    // Booting two OCR workers and migrating PGlite outlasts jest's 5 s on a loaded machine.
+  }, 60_000);
+  afterAll(() => t?.close());
 
   it('classifies one text PDF of each class and a scanned image, mostly right', async () => {
     const textPdfs = [...new Map(manifest.filter((e) => e.kind === 'text-pdf').map((e) => [e.label, e])).values()];

@@ -152,7 +152,19 @@ describePostgres('worker processes on PostgreSQL', () => {
     const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    // The worker imports ClassifierModule and JobsModule's domain; none of their routes is here.
+    const job = '00000000-0000-4000-8000-000000000000';
     expect((await fetch(`${url}/jobs`)).status).toBe(404);
+    expect((await fetch(`${url}/categories`)).status).toBe(404);
+    expect((await fetch(`${url}/job/${job}`)).status).toBe(404);
+    expect((await fetch(`${url}/docs-json`)).status).toBe(404);
+    const label = await fetch(`${url}/job/${job}/documents/0/label`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'invoice' }),
+    });
+    expect(label.status).toBe(404);
+    expect(await label.text()).toMatch(/Cannot POST/);
     w.proc.kill('SIGTERM');
     await w.exited;
   }, 60_000);

@@ -1,7 +1,7 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DocumentError } from '../../common/document-error';
-import { abortError } from '../abort';
+import { abortError } from '../../common/abort';
 import type {
   PdfOpenResult,
   PdfRenderResult,

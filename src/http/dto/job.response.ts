@@ -2,13 +2,27 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   DOCUMENT_STATUSES,
   JOB_STATUSES,
+  type DocumentStatus,
   type Job,
   type JobDetails,
   type JobDocument,
   type JobEvent,
   type JobFile,
   type JobStatus,
-} from '../job.model';
+} from '../../jobs/job.model';
+import type { TextSource } from '../../ocr/text-extractor.port';
+
+/** Every TextSource, as a value for the OpenAPI document (the check below keeps it complete). */
+export const TEXT_SOURCES = [
+  'text-layer',
+  'plain-text',
+  'tesseract',
+  'textract',
+  'none',
+] as const satisfies readonly TextSource[];
+const _everyTextSource: [Exclude<TextSource, (typeof TEXT_SOURCES)[number]>] extends [never] ? true : never = true;
+
+export const JOB_TYPES = ['classify'] as const satisfies readonly Job['type'][];
 
 export class JobAcceptedDto {
   @ApiProperty({ format: 'uuid' })
@@ -51,7 +65,7 @@ export class DocumentDto {
   @ApiProperty({ example: 'application/pdf' }) content_type!: string;
   @ApiProperty() size!: number;
   @ApiProperty() sha256!: string;
-  @ApiProperty({ enum: DOCUMENT_STATUSES, enumName: 'DocumentStatus' }) status!: string;
+  @ApiProperty({ enum: DOCUMENT_STATUSES, enumName: 'DocumentStatus' }) status!: DocumentStatus;
   @ApiPropertyOptional({ nullable: true, example: 'invoice', type: String }) document_type!: string | null;
   @ApiPropertyOptional({ nullable: true, minimum: 0, maximum: 1, type: Number }) confidence!: number | null;
   @ApiProperty({ type: [String] }) reasons!: string[];
@@ -59,8 +73,11 @@ export class DocumentDto {
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'pages in the document' }) page_count!:
     number | null;
   @ApiProperty({
-    type: [String],
-    description: "per page: 'text-layer', 'plain-text', 'tesseract', 'textract' or 'none'",
+    enum: TEXT_SOURCES,
+    enumName: 'TextSource',
+    isArray: true,
+    // Swagger copies the first description of a named enum into its schema: describe one value.
+    description: "Where a page's text came from: the PDF's text layer, a plain-text file, OCR, or none",
   })
   text_sources!: string[];
   @ApiPropertyOptional({ nullable: true, type: Number }) ocr_confidence!: number | null;
@@ -93,7 +110,7 @@ export class JobResultDto {
 
 export class JobSummaryDto {
   @ApiProperty({ format: 'uuid' }) job_id!: string;
-  @ApiProperty({ example: 'classify' }) type!: string;
+  @ApiProperty({ enum: JOB_TYPES, enumName: 'JobType', example: 'classify' }) type!: Job['type'];
   @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' }) status!: JobStatus;
   @ApiProperty({ minimum: 0, maximum: 100 }) progress!: number;
   @ApiProperty() total_files!: number;

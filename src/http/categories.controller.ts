@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CategoryListDto } from './categories.dto';
-import { OTHER, Taxonomy } from './taxonomy';
+import { OTHER, Taxonomy } from '../classifier/taxonomy';
+import { CategoryListDto } from './dto/categories.dto';
 
 @ApiTags('categories')
 @Controller('categories')

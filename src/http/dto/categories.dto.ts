@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { OTHER } from './taxonomy';
+import { OTHER } from '../../classifier/taxonomy';
 
 export class CategoryDto {
   @ApiProperty({ example: 'invoice', description: 'Stable id, the value of document_type in results.' })

@@ -5,7 +5,6 @@ import {
   Get,
   Headers,
   HttpCode,
-  Param,
   Post,
   Query,
   Req,
@@ -21,7 +20,6 @@ import {
   ApiConsumes,
   ApiNoContentResponse,
   ApiHeader,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
@@ -39,10 +37,11 @@ import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSumma
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BlobStore } from '../storage/blob-store.port';
+import { DEFAULT_TENANT } from '../jobs/job.model';
+import { JobsService, type StagedFile } from '../jobs/jobs.service';
 import { blobKeyFor } from '../storage/blob-key';
-import { DEFAULT_TENANT } from './job.model';
-import { JobsService, type StagedFile } from './jobs.service';
+import { BlobStore } from '../storage/blob-store.port';
+import { JobIdParam } from './pipes/parse-job-id.pipe';
 import { UploadInterceptor } from './upload.interceptor';
 
 interface UploadedDocument {
@@ -109,8 +108,7 @@ export class JobsController {
   @Get('job/:job_id')
   @ApiOperation({ operationId: 'getJob', summary: 'Status, progress and per-document results of a job' })
   @ApiOkResponse({ type: JobDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown or malformed job id' })
-  async getJob(@Param('job_id') jobId: string): Promise<JobDto> {
+  async getJob(@JobIdParam() jobId: string): Promise<JobDto> {
     return toJobDto(await this.jobs.get(DEFAULT_TENANT, jobId));
   }
 
@@ -130,8 +128,7 @@ export class JobsController {
     summary: 'Cancel a pending or running job (a finished job is returned unchanged)',
   })
   @ApiOkResponse({ type: JobSummaryDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
-  async cancelJob(@Param('job_id') jobId: string): Promise<JobSummaryDto> {
+  async cancelJob(@JobIdParam() jobId: string): Promise<JobSummaryDto> {
     return toJobSummary(await this.jobs.cancel(DEFAULT_TENANT, jobId));
   }
 
@@ -142,9 +139,8 @@ export class JobsController {
     summary: 'Run a failed or cancelled job again, from its first unfinished document',
   })
   @ApiOkResponse({ type: JobSummaryDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'the job is pending, running or completed' })
-  async retryJob(@Param('job_id') jobId: string): Promise<JobSummaryDto> {
+  async retryJob(@JobIdParam() jobId: string): Promise<JobSummaryDto> {
     return toJobSummary(await this.jobs.retry(DEFAULT_TENANT, jobId));
   }
 
@@ -152,8 +148,7 @@ export class JobsController {
   @HttpCode(204)
   @ApiOperation({ operationId: 'deleteJob', summary: 'Delete a job, its files and their text, now' })
   @ApiNoContentResponse({ description: 'deleted' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
-  async deleteJob(@Param('job_id') jobId: string): Promise<void> {
+  async deleteJob(@JobIdParam() jobId: string): Promise<void> {
     await this.jobs.delete(DEFAULT_TENANT, jobId);
   }
 

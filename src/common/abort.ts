@@ -1,6 +1,9 @@
-import { DocumentError } from '../common/document-error';
+import { DocumentError } from './document-error';
 
-/** The DocumentError to throw when the per-file signal fired (time limit or cancellation). */
+/**
+ * The DocumentError to throw when the per-file signal fired (time limit or cancellation): the
+ * signal's own reason when it is one, else a time-out. Shared by the extractors and the pipeline.
+ */
 export function abortError(signal: AbortSignal): DocumentError {
   const reason: unknown = signal.reason;
   if (reason instanceof DocumentError) return reason;

@@ -1,15 +1,17 @@
-import { Body, Controller, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { CorrectionDto, RecordCorrectionDto } from './correction.dto';
-import { CorrectionsService } from './corrections.service';
+import { CorrectionsService } from '../jobs/corrections.service';
+import { ErrorResponseDto } from '../common/error-response.dto';
+import { CorrectionDto, RecordCorrectionDto } from './dto/correction.dto';
+import { BoundedIntParam, MAX_INT32 } from './pipes/parse-bounded-int.pipe';
+import { JobIdParam } from './pipes/parse-job-id.pipe';
 
 @ApiTags('corrections')
 @Controller('job/:job_id/documents/:position/label')
@@ -25,15 +27,20 @@ export class CorrectionsController {
       'The label becomes training data for the local classifier and a few-shot example for the OpenAI prompt. ' +
       'Labelling the same document again replaces the earlier label.',
   })
-  @ApiParam({ name: 'job_id', format: 'uuid' })
-  @ApiParam({ name: 'position', type: Number, description: "The document's position in the upload, from 0" })
   @ApiOkResponse({ type: CorrectionDto })
-  @ApiBadRequestResponse({ description: 'The label is not a category id (see GET /categories) or other.' })
-  @ApiNotFoundResponse({ description: 'No such job, or no document at that position.' })
-  @ApiConflictResponse({ description: 'The document has no text yet (still pending) or none could be read.' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'The label is not a category id (see GET /categories) or other, or the position is no integer.',
+  })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'The job has no document at that position.' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'The document has no text yet (still pending) or none could be read.',
+  })
   async labelDocument(
-    @Param('job_id') jobId: string,
-    @Param('position', ParseIntPipe) position: number,
+    @JobIdParam() jobId: string,
+    @BoundedIntParam('position', { min: 0, max: MAX_INT32 }, "The document's position in the upload, from 0")
+    position: number,
     @Body() body: RecordCorrectionDto,
   ): Promise<CorrectionDto> {
     const c = await this.corrections.record(jobId, position, body.label);

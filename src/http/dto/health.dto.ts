@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import type { HealthCheckStatus, HealthIndicatorStatus } from '@nestjs/terminus';
+
+export const HEALTH_CHECK_STATUSES = [
+  'ok',
+  'degraded',
+  'error',
+  'shutting_down',
+] as const satisfies readonly HealthCheckStatus[];
+export const HEALTH_INDICATOR_STATUSES = ['up', 'degraded', 'down'] as const satisfies readonly HealthIndicatorStatus[];
+
+export class LivenessDto {
+  @ApiProperty({ enum: ['ok'], enumName: 'LivenessStatus' })
+  status!: 'ok';
+}
+
+/** One check of GET /health/ready (terminus's shape), e.g. `database`. */
+export class HealthIndicatorDto {
+  @ApiProperty({ enum: HEALTH_INDICATOR_STATUSES, enumName: 'HealthIndicatorStatus' })
+  status!: HealthIndicatorStatus;
+
+  @ApiPropertyOptional({ description: 'why the check is down', example: 'no answer within 3000 ms' })
+  message?: string;
+}
+
+const UP = { database: { status: 'up' } };
+const DOWN = { database: { status: 'down', message: 'no answer within 3000 ms' } };
+
+const checks = (description: string, example: object) => ({
+  type: 'object' as const,
+  description,
+  additionalProperties: { $ref: getSchemaPath(HealthIndicatorDto) },
+  example,
+});
+
+/** The body of GET /health/ready, up (200) or down (503). */
+export class ReadinessDto {
+  @ApiProperty({ enum: HEALTH_CHECK_STATUSES, enumName: 'HealthCheckStatus', example: 'ok' })
+  status!: HealthCheckStatus;
+
+  @ApiPropertyOptional({ ...checks('the checks that are up', UP), nullable: true })
+  info?: Record<string, HealthIndicatorDto>;
+
+  @ApiPropertyOptional({ ...checks('the checks that are down', DOWN), nullable: true })
+  error?: Record<string, HealthIndicatorDto>;
+
+  @ApiProperty(checks('every check', UP))
+  details!: Record<string, HealthIndicatorDto>;
+}

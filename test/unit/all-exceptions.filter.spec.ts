@@ -1,0 +1,62 @@
+import type { ArgumentsHost } from '@nestjs/common';
+import { AllExceptionsFilter } from '../../src/common/all-exceptions.filter';
+import {
+  Conflict,
+  DocumentNotFound,
+  IdempotencyConflict,
+  JobNotFound,
+  JobNotRetryable,
+  type DomainError,
+} from '../../src/common/errors';
+
+/** Runs the filter on one exception and returns the status and body it answered with. */
+function answer(exception: unknown): { status: number; body: unknown } {
+  const sent: { status: number; body: unknown } = { status: 0, body: undefined };
+  const response = {
+    status(code: number) {
+      sent.status = code;
+      return this;
+    },
+    json(body: unknown) {
+      sent.body = body;
+      return this;
+    },
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+  new AllExceptionsFilter().catch(exception, host);
+  return sent;
+}
+
+describe('AllExceptionsFilter on the domain errors', () => {
+  const job = '6f1c2b9e-2a5e-4d7f-9a43-2f7b8e3c1d10';
+
+  it.each<[DomainError, number, string, string]>([
+    [new JobNotFound(job), 404, 'Not Found', `job ${job} not found`],
+    [new DocumentNotFound(job, 3), 404, 'Not Found', `job ${job} has no document at position 3`],
+    [new Conflict('the document has no text yet'), 409, 'Conflict', 'the document has no text yet'],
+    [
+      new JobNotRetryable(job, 'completed'),
+      409,
+      'Conflict',
+      `job ${job} is completed; only a failed or cancelled job can be retried`,
+    ],
+    [
+      new IdempotencyConflict('upload-123', job),
+      422,
+      'Unprocessable Entity',
+      `Idempotency-Key 'upload-123' was already used for a different upload (job ${job}); send a new key for a new upload`,
+    ],
+  ])('%s answers %i %s', (error, statusCode, name, message) => {
+    expect(answer(error)).toEqual({ status: statusCode, body: { statusCode, error: name, message } });
+  });
+
+  it('names each error class, and JobNotRetryable is a Conflict', () => {
+    expect(new IdempotencyConflict('k', job).name).toBe('IdempotencyConflict');
+    expect(new JobNotRetryable(job, 'pending')).toBeInstanceOf(Conflict);
+  });
+
+  it('bounds a client-sent key in the message', () => {
+    const { body } = answer(new IdempotencyConflict('k'.repeat(500), job));
+    expect((body as { message: string }).message).toContain(`'${'k'.repeat(64)}… (500 characters)'`);
+  });
+});
