@@ -42,7 +42,7 @@ export class FilesystemBlobStore extends BlobStore {
       // The body's own failure (client gone, aborted) passes through; the disk's is ours.
       throw err === diskError ? this.unavailable(err, `cannot write blob ${key}`) : err;
     }
-    return { key, size: digest.size, sha256: digest.sha256 };
+    return { key, size: digest.byteCount, sha256: digest.sha256 };
   }
 
   async get(key: string): Promise<Readable> {
@@ -70,8 +70,9 @@ export class FilesystemBlobStore extends BlobStore {
   }
 
   async exists(key: string): Promise<boolean> {
+    const path = this.pathOf(key);
     try {
-      return (await stat(this.pathOf(key))).isFile();
+      return (await stat(path)).isFile();
     } catch (err) {
       if (isCode(err, 'ENOENT', 'ENOTDIR')) return false;
       throw this.unavailable(err, `cannot stat blob ${key}`);

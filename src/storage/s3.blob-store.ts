@@ -79,7 +79,7 @@ export class S3BlobStore extends BlobStore {
     } finally {
       options.signal?.removeEventListener('abort', stop);
     }
-    return { key, size: digest.size, sha256: digest.sha256 };
+    return { key, size: digest.byteCount, sha256: digest.sha256 };
   }
 
   async get(key: string): Promise<Readable> {
@@ -178,5 +178,6 @@ export class S3BlobStore extends BlobStore {
 
 function isNotFound(err: unknown): boolean {
   const aws = err as AwsLikeError;
+  if (aws.name === 'NoSuchBucket') return false;
   return aws.name === 'NoSuchKey' || aws.name === 'NotFound' || aws.$metadata?.httpStatusCode === 404;
 }
