@@ -196,6 +196,8 @@ function streamUpload(
 }
 
 describe.each(backends)('BlobUploadInterceptor over $name', (backend) => {
+  // PGlite's first start and migration take seconds on a busy machine.
+  jest.setTimeout(60_000);
   let b: Backend;
   let app: INestApplication;
   let port: number;
