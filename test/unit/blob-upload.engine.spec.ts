@@ -1,57 +1,39 @@
-import { Controller, Module, Post, Req, UseInterceptors, type INestApplication } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { Test } from '@nestjs/testing';
-import { createHash } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import supertest from 'supertest';
-import { AllExceptionsFilter } from '../../src/common/all-exceptions.filter';
-import { AppConfig } from '../../src/config/app-config';
 import { Migrator } from '../../src/database/migrator';
 import { PgliteSqlClient } from '../../src/database/pglite-sql.client';
 import type { SqlClient } from '../../src/database/sql-client.port';
-import { HEAD_BYTES, type StreamedUpload, type UploadRequest } from '../../src/jobs/blob-upload.engine';
-import { BlobUploadInterceptor } from '../../src/jobs/blob-upload.interceptor';
-import { sniffContentType } from '../../src/jobs/upload-inspector';
+import { HEAD_BYTES } from '../../src/jobs/blob-upload.engine';
 import { BlobStore, readBlob } from '../../src/storage/blob-store.port';
 import { DatabaseBlobStore } from '../../src/storage/database.blob-store';
 import { FilesystemBlobStore } from '../../src/storage/filesystem.blob-store';
+import { postgresTarget } from '../support/databases';
+import { pdfBody, sha256Of, startApp, streamUpload } from '../support/upload-probe';
 
 const MiB = 1024 * 1024;
-
-@Controller()
-class UploadProbeController {
-  @Post('upload')
-  @UseInterceptors(BlobUploadInterceptor)
-  async upload(@Req() req: UploadRequest): Promise<unknown> {
-    const files = req.files as unknown as StreamedUpload[];
-    return {
-      jobId: req.uploadTarget?.jobId,
-      files: await Promise.all(
-        files.map(async (f) => ({
-          originalname: f.originalname,
-          position: f.position,
-          size: f.size,
-          sha256: f.sha256,
-          blobKey: f.blobKey,
-          headBytes: f.head.length,
-          type: await sniffContentType(f.originalname, f.head),
-        })),
-      ),
-    };
-  }
-}
 
 interface Backend {
   store: BlobStore;
   /** Staged or half-written puts (chunks, temp files). */
   leftovers(): Promise<number>;
   dispose(): Promise<void>;
+}
+
+function databaseBackend(sql: SqlClient, dispose: () => Promise<void>): Backend {
+  const count = async (query: string): Promise<number> => Number((await sql.query<{ n: string }>(query))[0].n);
+  return {
+    store: new DatabaseBlobStore(sql),
+    // Staged uploads, and chunks no committed blob owns.
+    leftovers: async () =>
+      (await count('select count(*) as n from inbox_blob_uploads')) +
+      (await count(`select count(*) as n from inbox_blob_chunks c
+        where not exists (select 1 from inbox_blobs b where b.upload_id = c.upload_id)`)),
+    dispose,
+  };
 }
 
 const backends: { name: string; create(onDisk: boolean): Promise<Backend> }[] = [
@@ -71,45 +53,26 @@ const backends: { name: string; create(onDisk: boolean): Promise<Backend> }[] = 
     async create(onDisk) {
       // On disk for the big run: in memory, PGlite would hold every byte in its WebAssembly heap.
       const dir = onDisk ? await mkdtemp(join(tmpdir(), 'upload-db-')) : undefined;
-      const sql: SqlClient = await PgliteSqlClient.open(dir);
+      const sql = await PgliteSqlClient.open(dir);
       await new Migrator(sql).migrate();
-      return {
-        store: new DatabaseBlobStore(sql),
-        leftovers: async () =>
-          Number(
-            (
-              await sql.query<{ n: string }>(
-                'select (select count(*) from inbox_blob_uploads) + (select count(*) from inbox_blob_chunks) as n',
-              )
-            )[0].n,
-          ) -
-          Number((await sql.query<{ n: string }>('select coalesce(sum(chunk_count), 0) as n from inbox_blobs'))[0].n),
-        async dispose() {
-          await sql.close();
-          if (dir) await rm(dir, { recursive: true, force: true });
-        },
-      };
+      return databaseBackend(sql, async () => {
+        await sql.close();
+        if (dir) await rm(dir, { recursive: true, force: true });
+      });
     },
   },
+  ...(process.env.TEST_DATABASE_URL
+    ? [
+        {
+          name: 'database (PostgreSQL)',
+          async create() {
+            const db = await postgresTarget().create();
+            return databaseBackend(db.sql, () => db.dispose());
+          },
+        },
+      ]
+    : []),
 ];
-
-async function startApp(store: BlobStore, env: Record<string, string> = {}): Promise<INestApplication> {
-  const config = AppConfig.fromEnvironment({ LOG_LEVEL: 'silent', ...env });
-  @Module({
-    controllers: [UploadProbeController],
-    providers: [
-      { provide: AppConfig, useValue: config },
-      { provide: BlobStore, useValue: store },
-      BlobUploadInterceptor,
-      { provide: APP_FILTER, useClass: AllExceptionsFilter },
-    ],
-  })
-  class ProbeModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [ProbeModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  return app;
-}
 
 async function allKeys(store: BlobStore): Promise<string[]> {
   const keys: string[] = [];
@@ -124,75 +87,6 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): P
     await new Promise((r) => setTimeout(r, 25));
   }
   return condition();
-}
-
-/** A deterministic PDF-looking body generated piece by piece, never whole in memory. */
-function* pdfBody(size: number, seed: number): Generator<Buffer> {
-  const piece = 64 * 1024;
-  for (let at = 0; at < size; at += piece) {
-    const chunk = Buffer.alloc(Math.min(piece, size - at), (seed + at / piece) % 251);
-    if (at === 0) chunk.write('%PDF-1.7\n');
-    yield chunk;
-  }
-}
-
-function sha256Of(pieces: Iterable<Buffer>): string {
-  const hash = createHash('sha256');
-  for (const p of pieces) hash.update(p);
-  return hash.digest('hex');
-}
-
-/** A multipart body streamed over a raw request; cutAfter destroys the socket after that many bytes. */
-function streamUpload(
-  port: number,
-  files: { name: string; size: number; seed: number }[],
-  cutAfter?: number,
-): Promise<{ status: number; body: string }> {
-  const boundary = 'blobuploadboundary42';
-  function* parts(): Generator<Buffer> {
-    for (const f of files) {
-      yield Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${f.name}"\r\n` +
-          'Content-Type: application/pdf\r\n\r\n',
-      );
-      yield* pdfBody(f.size, f.seed);
-      yield Buffer.from('\r\n');
-    }
-    yield Buffer.from(`--${boundary}--\r\n`);
-  }
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/upload',
-        method: 'POST',
-        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', (err) => (cutAfter === undefined ? reject(err) : resolve({ status: 0, body: err.message })));
-    let sent = 0;
-    async function* limited(): AsyncGenerator<Buffer> {
-      for (const p of parts()) {
-        if (cutAfter !== undefined && sent + p.length > cutAfter) {
-          yield p.subarray(0, cutAfter - sent);
-          // Let the server take in what was sent, then cut the connection mid-file.
-          await new Promise((r) => setTimeout(r, 300));
-          req.destroy();
-          return;
-        }
-        sent += p.length;
-        yield p;
-      }
-    }
-    pipeline(Readable.from(limited()), req).catch(() => undefined);
-  });
 }
 
 describe.each(backends)('BlobUploadInterceptor over $name', (backend) => {
