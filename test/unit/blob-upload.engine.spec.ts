@@ -8,6 +8,7 @@ import { Migrator } from '../../src/database/migrator';
 import { PgliteSqlClient } from '../../src/database/pglite-sql.client';
 import type { SqlClient } from '../../src/database/sql-client.port';
 import { HEAD_BYTES } from '../../src/jobs/blob-upload.engine';
+import { BlobStoreUnavailable } from '../../src/storage/blob-errors';
 import { BlobStore, readBlob } from '../../src/storage/blob-store.port';
 import { DatabaseBlobStore } from '../../src/storage/database.blob-store';
 import { FilesystemBlobStore } from '../../src/storage/filesystem.blob-store';
@@ -210,4 +211,28 @@ describe.each(backends)('BlobUploadInterceptor over $name', (backend) => {
     expect(peakBuffers - baseline.arrayBuffers).toBeLessThan(150e6);
     expect(peakHeap - baseline.heapUsed).toBeLessThan(150e6);
   }, 300_000);
+});
+
+describe('BlobUploadInterceptor when the store fails', () => {
+  class UnavailableStore extends FilesystemBlobStore {
+    override async put(): Promise<never> {
+      await new Promise((r) => setImmediate(r));
+      throw new BlobStoreUnavailable('cannot write blob x in bucket b: S3 is unreachable or failed (TimeoutError)');
+    }
+  }
+
+  it("answers 503 with the store's reason, not a 400 about the body", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'upload-503-'));
+    const app = await startApp(new UnavailableStore(dir));
+    try {
+      const res = await supertest(app.getHttpServer())
+        .post('/upload')
+        .attach('files', Buffer.from('hello\n'), 'a.txt')
+        .expect(503);
+      expect((res.body as { message: string }).message).toMatch(/S3 is unreachable/);
+    } finally {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
