@@ -44,3 +44,13 @@ export function assertBlobPrefix(prefix: string): void {
   const trimmed = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
   assertBlobKey(trimmed);
 }
+
+/** Whether a name found in a backend (a listing) is a key this port could address. */
+export function isBlobKey(key: string): boolean {
+  try {
+    assertBlobKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -98,7 +98,7 @@ export class DatabaseBlobStore extends BlobStore {
         ]);
         // Overwritten or deleted while being read: the old chunks are gone.
         if (!row?.bytes) throw new BlobNotFound(key);
-        yield Buffer.from(row.bytes);
+        yield row.bytes;
       }
     }
     return Readable.from(chunks(), { objectMode: false, highWaterMark: 1 });
