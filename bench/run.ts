@@ -5,6 +5,7 @@ import { runClassifierBench } from './classifier.bench';
 import { runHttpBench } from './http.bench';
 import { runOcrBench } from './ocr.bench';
 import { runQueueBench } from './queue.bench';
+import { runUploadBench } from './upload.bench';
 
 /**
  * `npm run bench`: prints figures, asserts nothing. PostgreSQL from BENCH_DATABASE_URL (else
@@ -25,6 +26,14 @@ async function main(): Promise<void> {
       await sql.close();
       if (want('http')) await runHttpBench(db.url);
       if (want('queue')) await runQueueBench(db.url);
+    } finally {
+      await db.drop();
+    }
+  }
+  if (want('upload')) {
+    const db = await createPostgresDatabase(adminUrl);
+    try {
+      await runUploadBench(db.url);
     } finally {
       await db.drop();
     }

@@ -1,6 +1,20 @@
+import { join } from 'node:path';
 import { ConfigError, Environment, parseEnvironment } from './environment';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+
+export type BlobStoreTarget =
+  | { driver: 'database' }
+  | { driver: 'filesystem'; dir: string }
+  | {
+      driver: 's3';
+      bucket: string;
+      region: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+      keyPrefix: string;
+      requestTimeoutMs: number;
+    };
 
 /**
  * The typed, validated configuration, grouped by concern. It is the DI token too: inject
@@ -20,6 +34,11 @@ export class AppConfig {
     healthPort?: number;
     /** The HTTP server process also claims jobs (always on the embedded database). */
     inServer: boolean;
+  };
+  readonly blobs: {
+    store: BlobStoreTarget;
+    /** How often the orphan sweep runs; 0: never. */
+    sweepIntervalMs: number;
   };
   readonly uploads: { maxFiles: number; maxFileBytes: number; rateLimitPerMinute: number };
   readonly limits: { fileTimeoutMs: number; maxPages: number; maxImagePixels: number };
@@ -64,6 +83,7 @@ export class AppConfig {
         'WORKER_IN_SERVER=false needs DATABASE_URL: the embedded database serves one process, so its jobs run in the server',
       );
     }
+    this.blobs = { store: blobStoreTarget(env, problems), sweepIntervalMs: env.BLOB_SWEEP_INTERVAL_MINUTES * 60_000 };
     this.uploads = {
       maxFiles: env.UPLOAD_MAX_FILES,
       maxFileBytes: env.UPLOAD_MAX_FILE_MB * 1024 * 1024,
@@ -126,5 +146,28 @@ export class AppConfig {
   /** Validates an environment (process.env by default) into an AppConfig; throws ConfigError. */
   static fromEnvironment(env: NodeJS.ProcessEnv = process.env): AppConfig {
     return new AppConfig(parseEnvironment(env));
+  }
+}
+
+function blobStoreTarget(env: Environment, problems: string[]): BlobStoreTarget {
+  switch (env.BLOB_STORE) {
+    case 'filesystem':
+      return { driver: 'filesystem', dir: env.BLOB_DIR ?? join(env.DATA_DIR, 'blobs') };
+    case 's3': {
+      const region = env.S3_REGION ?? env.AWS_REGION;
+      if (!env.S3_BUCKET) problems.push('BLOB_STORE=s3 needs S3_BUCKET (and AWS credentials from the usual chain)');
+      if (!region) problems.push('BLOB_STORE=s3 needs S3_REGION or AWS_REGION');
+      return {
+        driver: 's3',
+        bucket: env.S3_BUCKET ?? '',
+        region: region ?? '',
+        endpoint: env.S3_ENDPOINT,
+        forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
+        keyPrefix: env.S3_KEY_PREFIX,
+        requestTimeoutMs: env.S3_REQUEST_TIMEOUT_MS,
+      };
+    }
+    default:
+      return { driver: 'database' };
   }
 }

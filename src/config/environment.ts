@@ -124,6 +124,52 @@ export class Environment {
   @Max(1_000_000)
   RATE_LIMIT_PER_MINUTE = 600;
 
+  // Blob storage (uploaded file bytes)
+  /** Where file bytes live: the database (default), a directory (BLOB_DIR), or an S3-compatible bucket. */
+  @IsIn(['database', 'filesystem', 's3'])
+  BLOB_STORE = 'database';
+
+  /** BLOB_STORE=filesystem: the directory; unset: ${DATA_DIR}/blobs. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  BLOB_DIR?: string = undefined;
+
+  /** BLOB_STORE=s3: the bucket (AWS S3, Cloudflare R2, MinIO). */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be an S3 bucket name' })
+  S3_BUCKET?: string = undefined;
+
+  /** Region for S3_BUCKET when it differs from AWS_REGION (R2 takes `auto`). */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{2,32}$/, { message: 'S3_REGION must look like eu-west-1 (or auto for R2)' })
+  S3_REGION?: string = undefined;
+
+  /** Path-style URLs (endpoint/bucket/key): MinIO and most self-hosted S3 need it. */
+  @IsIn(['true', 'false'])
+  S3_FORCE_PATH_STYLE = 'false';
+
+  /** Prepended to every blob key in the bucket, so the orphan sweep never touches other objects. */
+  @Matches(/^([A-Za-z0-9_-][A-Za-z0-9._-]*\/)*$/, {
+    message: 'S3_KEY_PREFIX must be empty or path segments each ending in /, e.g. inbox-blobs/',
+  })
+  S3_KEY_PREFIX = 'inbox-blobs/';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  S3_REQUEST_TIMEOUT_MS = 60_000;
+
+  /** How often a blob no file row references (an upload cut short by a crash) is looked for; 0: never. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_080)
+  BLOB_SWEEP_INTERVAL_MINUTES = 30;
+
   // OCR
   @IsIn(['auto', 'textract', 'tesseract', 'none'])
   OCR_PROVIDER = 'auto';
@@ -180,7 +226,7 @@ export class Environment {
   @IsString()
   TEXTRACT_S3_BUCKET?: string;
 
-  /** S3 endpoint for the bucket above (LocalStack, MinIO, tests); unset: AWS's own. */
+  /** S3 endpoint for TEXTRACT_S3_BUCKET and S3_BUCKET (R2, MinIO, LocalStack, tests); unset: AWS's own. */
   @Transform(blankToUndefined)
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true })

@@ -16,7 +16,7 @@ export class DigestingStream extends Transform {
     callback(null, chunk);
   }
 
-  get size(): number {
+  get byteCount(): number {
     return this.bytes;
   }
 

@@ -10,7 +10,10 @@ export class BlobNotFound extends Error {
 
 /** A key that could escape its tenant's prefix or the driver's namespace (`..`, `/x`, `a//b`, ...). */
 export class InvalidBlobKey extends Error {
-  constructor(readonly key: string, reason: string) {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
     super(`invalid blob key ${JSON.stringify(key.slice(0, 200))}: ${reason}`);
     this.name = 'InvalidBlobKey';
   }

@@ -10,7 +10,10 @@ const MAX_KEY_LENGTH = 512;
 /** The key of the file at `position` of a job: `${tenant}/${jobId}/${position}`. */
 export function blobKeyFor(tenantId: string, jobId: string, position: number): string {
   if (!TENANT_ID.test(tenantId)) {
-    throw new InvalidBlobKey(tenantId, 'a tenant id is 1 to 64 letters, digits, _ or -, starting with a letter or digit');
+    throw new InvalidBlobKey(
+      tenantId,
+      'a tenant id is 1 to 64 letters, digits, _ or -, starting with a letter or digit',
+    );
   }
   if (!JOB_ID.test(jobId)) throw new InvalidBlobKey(jobId, 'a job id is a UUID');
   if (!Number.isSafeInteger(position) || position < 0) {
@@ -40,4 +43,14 @@ export function assertBlobPrefix(prefix: string): void {
   if (prefix === '') return;
   const trimmed = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
   assertBlobKey(trimmed);
+}
+
+/** Whether a name found in a backend (a listing) is a key this port could address. */
+export function isBlobKey(key: string): boolean {
+  try {
+    assertBlobKey(key);
+    return true;
+  } catch {
+    return false;
+  }
 }

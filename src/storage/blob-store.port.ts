@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
 
+export { blobKeyFor } from './blob-key';
+
 export interface StoredBlob {
   key: string;
   size: number;

@@ -67,7 +67,7 @@ export class DatabaseBlobStore extends BlobStore {
         this.sql.query('select inbox_blob_commit($1, $2, $3, $4, $5, $6)', [
           upload,
           key,
-          digest.size,
+          digest.byteCount,
           digest.sha256,
           options.contentType ?? null,
           chunks,
@@ -77,7 +77,7 @@ export class DatabaseBlobStore extends BlobStore {
       await this.sql.query('select inbox_blob_discard_upload($1)', [upload]).catch(() => undefined);
       throw err;
     }
-    return { key, size: digest.size, sha256: digest.sha256 };
+    return { key, size: digest.byteCount, sha256: digest.sha256 };
   }
 
   async get(key: string): Promise<Readable> {
@@ -98,7 +98,7 @@ export class DatabaseBlobStore extends BlobStore {
         ]);
         // Overwritten or deleted while being read: the old chunks are gone.
         if (!row?.bytes) throw new BlobNotFound(key);
-        yield Buffer.from(row.bytes);
+        yield row.bytes;
       }
     }
     return Readable.from(chunks(), { objectMode: false, highWaterMark: 1 });
@@ -124,12 +124,10 @@ export class DatabaseBlobStore extends BlobStore {
     let after: string | null = null;
     for (;;) {
       const page: { key: string; written_at: Date }[] = await this.run('cannot list blobs', () =>
-        this.sql.query<{ key: string; written_at: Date }>('select key, written_at from inbox_blob_list($1, $2, $3, $4)', [
-          prefix,
-          options.before,
-          after,
-          this.pageSize,
-        ]),
+        this.sql.query<{ key: string; written_at: Date }>(
+          'select key, written_at from inbox_blob_list($1, $2, $3, $4)',
+          [prefix, options.before, after, this.pageSize],
+        ),
       );
       for (const row of page) yield { key: row.key, lastModified: new Date(row.written_at) };
       if (page.length < this.pageSize) return;

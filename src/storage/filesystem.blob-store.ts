@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobNotFound, BlobStoreUnavailable, InvalidBlobKey } from './blob-errors';
-import { assertBlobKey, assertBlobPrefix } from './blob-key';
+import { assertBlobKey, assertBlobPrefix, isBlobKey } from './blob-key';
 import { DigestingStream } from './blob-digest';
 import { BlobStore, type BlobListing, type StoredBlob } from './blob-store.port';
 
@@ -42,7 +42,7 @@ export class FilesystemBlobStore extends BlobStore {
       // The body's own failure (client gone, aborted) passes through; the disk's is ours.
       throw err === diskError ? this.unavailable(err, `cannot write blob ${key}`) : err;
     }
-    return { key, size: digest.size, sha256: digest.sha256 };
+    return { key, size: digest.byteCount, sha256: digest.sha256 };
   }
 
   async get(key: string): Promise<Readable> {
@@ -70,8 +70,9 @@ export class FilesystemBlobStore extends BlobStore {
   }
 
   async exists(key: string): Promise<boolean> {
+    const path = this.pathOf(key);
     try {
-      return (await stat(this.pathOf(key))).isFile();
+      return (await stat(path)).isFile();
     } catch (err) {
       if (isCode(err, 'ENOENT', 'ENOTDIR')) return false;
       throw this.unavailable(err, `cannot stat blob ${key}`);
@@ -84,7 +85,8 @@ export class FilesystemBlobStore extends BlobStore {
     // The deepest directory the prefix names in full; a partial last segment filters below it.
     const base = prefix.endsWith('/') || prefix === '' ? prefix : dirname(prefix) === '.' ? '' : `${dirname(prefix)}/`;
     for await (const key of this.walk(join(this.root, base), base)) {
-      if (!key.startsWith(prefix)) continue;
+      // A file someone else put here (not a key the port could address) is not listed.
+      if (!key.startsWith(prefix) || !isBlobKey(key)) continue;
       const info = await stat(join(this.root, key)).catch(() => undefined);
       if (info && info.mtime < options.before) yield { key, lastModified: info.mtime };
     }

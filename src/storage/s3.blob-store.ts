@@ -9,7 +9,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { pipeline, type Readable } from 'node:stream';
 import { isMisconfigured, type AwsLikeError } from '../ocr/textract.errors';
 import { BlobNotFound, BlobStoreUnavailable } from './blob-errors';
-import { assertBlobKey, assertBlobPrefix } from './blob-key';
+import { assertBlobKey, assertBlobPrefix, isBlobKey } from './blob-key';
 import { DigestingStream } from './blob-digest';
 import { BlobStore, type BlobListing, type StoredBlob } from './blob-store.port';
 
@@ -79,7 +79,7 @@ export class S3BlobStore extends BlobStore {
     } finally {
       options.signal?.removeEventListener('abort', stop);
     }
-    return { key, size: digest.size, sha256: digest.sha256 };
+    return { key, size: digest.byteCount, sha256: digest.sha256 };
   }
 
   async get(key: string): Promise<Readable> {
@@ -151,7 +151,9 @@ export class S3BlobStore extends BlobStore {
       }
       for (const object of page.Contents ?? []) {
         if (!object.Key || !object.LastModified || object.LastModified >= options.before) continue;
-        yield { key: object.Key.slice(this.settings.keyPrefix.length), lastModified: object.LastModified };
+        const key = object.Key.slice(this.settings.keyPrefix.length);
+        // Someone else's object under our prefix: not addressable through the port, so not listed.
+        if (isBlobKey(key)) yield { key, lastModified: object.LastModified };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -178,5 +180,6 @@ export class S3BlobStore extends BlobStore {
 
 function isNotFound(err: unknown): boolean {
   const aws = err as AwsLikeError;
+  if (aws.name === 'NoSuchBucket') return false;
   return aws.name === 'NoSuchKey' || aws.name === 'NotFound' || aws.$metadata?.httpStatusCode === 404;
 }

@@ -56,6 +56,8 @@ language plpgsql as $$
 declare
   v_old uuid;
 begin
+  -- Two puts of one key committing at once take turns, so neither's old chunks are missed.
+  perform pg_advisory_xact_lock(hashtext('inbox_blobs'), hashtext(p_key));
   delete from inbox_blob_uploads where upload_id = p_upload;
   select upload_id into v_old from inbox_blobs where key = p_key for update;
   insert into inbox_blobs (key, upload_id, size, sha256, content_type, chunk_count, written_at)

@@ -270,7 +270,9 @@ function xmlError(res: ServerResponse, status: number, code: string, message: st
   res.statusCode = status;
   if (headOnly) return void res.end(); // HEAD answers carry no body: the SDK sees only the status
   res.setHeader('content-type', 'application/xml');
-  res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${esc(message)}</Message></Error>`);
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${esc(message)}</Message></Error>`,
+  );
 }
 
 function esc(text: string): string {

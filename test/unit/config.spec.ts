@@ -57,4 +57,61 @@ describe('AppConfig', () => {
   it('treats blank optional settings as unset', () => {
     expect(AppConfig.fromEnvironment({ DATABASE_URL: '', OPENAI_API_KEY: ' ' }).database.kind).toBe('pglite');
   });
+
+  describe('blob storage', () => {
+    it('keeps file bytes in the database by default, sweeping orphans every 30 minutes', () => {
+      expect(AppConfig.fromEnvironment({}).blobs).toEqual({
+        store: { driver: 'database' },
+        sweepIntervalMs: 30 * 60_000,
+      });
+      expect(AppConfig.fromEnvironment({ DATABASE_URL: 'postgres://u@db/inbox' }).blobs.store).toEqual({
+        driver: 'database',
+      });
+    });
+
+    it('puts filesystem blobs under DATA_DIR unless BLOB_DIR says where', () => {
+      expect(AppConfig.fromEnvironment({ BLOB_STORE: 'filesystem', DATA_DIR: '/var/inbox' }).blobs.store).toEqual({
+        driver: 'filesystem',
+        dir: '/var/inbox/blobs',
+      });
+      expect(AppConfig.fromEnvironment({ BLOB_STORE: 'filesystem', BLOB_DIR: '/mnt/blobs' }).blobs.store).toEqual({
+        driver: 'filesystem',
+        dir: '/mnt/blobs',
+      });
+    });
+
+    it('configures any S3-compatible bucket', () => {
+      const config = AppConfig.fromEnvironment({
+        BLOB_STORE: 's3',
+        S3_BUCKET: 'inbox-files',
+        S3_REGION: 'auto',
+        S3_ENDPOINT: 'https://acct.r2.cloudflarestorage.com',
+        S3_FORCE_PATH_STYLE: 'true',
+      });
+      expect(config.blobs.store).toEqual({
+        driver: 's3',
+        bucket: 'inbox-files',
+        region: 'auto',
+        endpoint: 'https://acct.r2.cloudflarestorage.com',
+        forcePathStyle: true,
+        keyPrefix: 'inbox-blobs/',
+        requestTimeoutMs: 60_000,
+      });
+      expect(
+        AppConfig.fromEnvironment({ BLOB_STORE: 's3', S3_BUCKET: 'b-1', AWS_REGION: 'eu-west-1' }).blobs.store,
+      ).toMatchObject({ region: 'eu-west-1', forcePathStyle: false });
+    });
+
+    it('refuses an unknown driver, an S3 store without its bucket or region, and bad S3 settings', () => {
+      expect(() => AppConfig.fromEnvironment({ BLOB_STORE: 'ftp' })).toThrow(/BLOB_STORE="ftp"/);
+      expect(() => AppConfig.fromEnvironment({ BLOB_STORE: 's3' })).toThrow(
+        /BLOB_STORE=s3 needs S3_BUCKET[\s\S]*BLOB_STORE=s3 needs S3_REGION or AWS_REGION/,
+      );
+      expect(() => AppConfig.fromEnvironment({ BLOB_STORE: 's3', S3_BUCKET: 'Bad_Bucket', S3_REGION: 'x1' })).toThrow(
+        /S3_BUCKET="Bad_Bucket": S3_BUCKET must be an S3 bucket name/,
+      );
+      expect(() => AppConfig.fromEnvironment({ S3_KEY_PREFIX: '../up/' })).toThrow(/S3_KEY_PREFIX/);
+      expect(() => AppConfig.fromEnvironment({ S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/S3_FORCE_PATH_STYLE="yes"/);
+    });
+  });
 });

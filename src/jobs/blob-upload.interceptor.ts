@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import type { Response } from 'express';
+import multer, { MulterError } from 'multer';
+import type { Observable } from 'rxjs';
+import { DomainError, InvalidRequest, PayloadTooLarge } from '../common/errors';
+import { AppConfig } from '../config/app-config';
+import { BlobStore } from '../storage/blob-store.port';
+import { BlobUploadEngine, type StreamedUpload, type UploadRequest } from './blob-upload.engine';
+
+/** The tenant of a request no auth guard has given one (until API keys and tenants arrive). */
+export const DEFAULT_TENANT = 'default';
+
+/**
+ * Parses the multipart upload with the configured limits, streaming each file of field `files`
+ * into the BlobStore as it arrives (BlobUploadEngine). Before multer runs it gives the request
+ * its target: the tenant (a guard may have set `req.uploadTarget` already) and a fresh job id,
+ * so the handler finds `req.files` as StreamedUpload[] and `req.uploadTarget.jobId` to create
+ * the job under. Multer's errors become domain errors that say which limit was hit and, for a
+ * file over the size limit, which file. On success the blobs are the handler's to commit or
+ * delete (discardUploads); the orphan sweep is the backstop.
+ */
+@Injectable()
+export class BlobUploadInterceptor implements NestInterceptor {
+  private readonly upload: ReturnType<ReturnType<typeof multer>['array']>;
+
+  constructor(
+    private readonly config: AppConfig,
+    store: BlobStore,
+  ) {
+    const { maxFiles, maxFileBytes } = config.uploads;
+    this.upload = multer({
+      storage: new BlobUploadEngine(store, maxFileBytes),
+      defParamCharset: 'utf8',
+      limits: { fileSize: maxFileBytes, files: maxFiles, fields: 20, fieldSize: 64 * 1024, parts: maxFiles + 20 },
+    }).array('files', maxFiles);
+  }
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<UploadRequest>();
+    req.uploadTarget ??= { tenantId: DEFAULT_TENANT, jobId: randomUUID() };
+    await new Promise<void>((resolve, reject) =>
+      this.upload(req, http.getResponse<Response>(), (err: unknown) => (err ? reject(this.explain(err)) : resolve())),
+    );
+    return next.handle();
+  }
+
+  private explain(err: unknown): unknown {
+    // The store's own failures (503) and our domain errors pass through as they are.
+    if (err instanceof DomainError) return err;
+    // Busboy's errors ("Unexpected end of form", "Malformed part header", ...) are about the body.
+    if (!(err instanceof MulterError))
+      return new InvalidRequest(`malformed upload: ${err instanceof Error ? err.message : String(err)}`);
+    const { maxFiles, maxFileBytes } = this.config.uploads;
+    switch (err.code) {
+      case 'LIMIT_FILE_SIZE': {
+        const name = (err as MulterError & { filename?: string }).filename;
+        return new PayloadTooLarge(
+          `${name ? `file '${name}'` : 'a file'} is larger than the upload limit of ${maxFileBytes / 1024 / 1024} MB per file`,
+        );
+      }
+      case 'LIMIT_FILE_COUNT':
+      case 'LIMIT_UNEXPECTED_FILE':
+        return err.field && err.field !== 'files'
+          ? new InvalidRequest(`unexpected file field '${err.field}': send documents in the field 'files'`)
+          : new PayloadTooLarge(`too many files: at most ${maxFiles} per job`);
+      case 'LIMIT_PART_COUNT':
+        return new PayloadTooLarge('too many parts in the multipart body');
+      default:
+        return new InvalidRequest(`malformed upload: ${err.message}`);
+    }
+  }
+}
+
+/** Deletes the blobs of an upload whose job was not created (refused, replayed, or failed). */
+export async function discardUploads(
+  store: BlobStore,
+  files: readonly Pick<StreamedUpload, 'blobKey'>[],
+): Promise<void> {
+  if (files.length > 0) await store.delete(files.map((f) => f.blobKey));
+}

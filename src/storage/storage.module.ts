@@ -1,0 +1,65 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { Global, Inject, Module, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { SqlClient } from '../database/sql-client.port';
+import { BlobStore } from './blob-store.port';
+import { BlobSweeper } from './blob-sweeper';
+import { BlobSweepSchedule } from './blob-sweep.schedule';
+import { DatabaseBlobStore } from './database.blob-store';
+import { FilesystemBlobStore } from './filesystem.blob-store';
+import { S3BlobStore } from './s3.blob-store';
+
+/** The S3 client for BLOB_STORE=s3 (null otherwise): region, endpoint, path style and timeouts. */
+export function createBlobS3Client(config: AppConfig): S3Client | null {
+  const target = config.blobs.store;
+  if (target.driver !== 's3') return null;
+  return new S3Client({
+    region: target.region,
+    endpoint: target.endpoint,
+    forcePathStyle: target.forcePathStyle,
+    maxAttempts: 3,
+    // Credentials come from the AWS chain (env, profile, web identity, container role).
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: target.requestTimeoutMs },
+  });
+}
+
+/** The one place BLOB_STORE picks a driver; unknown values were refused by the configuration. */
+export function createBlobStore(config: AppConfig, sql: SqlClient, s3: S3Client | null): BlobStore {
+  const target = config.blobs.store;
+  switch (target.driver) {
+    case 'database':
+      return new DatabaseBlobStore(sql);
+    case 'filesystem':
+      return new FilesystemBlobStore(target.dir);
+    case 's3':
+      if (!s3) throw new Error('BLOB_STORE=s3 without its S3 client');
+      return new S3BlobStore(s3, { bucket: target.bucket, keyPrefix: target.keyPrefix });
+  }
+}
+
+/**
+ * The BlobStore, global: the API writes uploads through it, the worker reads them, job deletion
+ * and the sweep delete them. The sweep itself is BlobSweepModule, imported by one role only.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: S3Client, useFactory: createBlobS3Client, inject: [AppConfig] },
+    { provide: BlobStore, useFactory: createBlobStore, inject: [AppConfig, SqlClient, S3Client] },
+  ],
+  exports: [BlobStore],
+})
+export class StorageModule implements OnApplicationShutdown {
+  constructor(@Optional() @Inject(S3Client) private readonly s3: S3Client | null) {}
+
+  onApplicationShutdown(): void {
+    this.s3?.destroy();
+  }
+}
+
+/** The orphan sweep on its interval (BLOB_SWEEP_INTERVAL_MINUTES), for the role that runs it. */
+@Module({
+  providers: [BlobSweeper, BlobSweepSchedule],
+  exports: [BlobSweeper],
+})
+export class BlobSweepModule {}
