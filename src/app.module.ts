@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { JobStoreModule } from './jobs/job-store.module';
 import { JobsModule } from './jobs/jobs.module';
+import type { SqlClient } from './database/sql-client.port';
 import { WorkerModule } from './worker/worker.module';
 
 export interface AppRoles {
@@ -21,16 +22,19 @@ export interface AppRoles {
   health?: boolean;
 }
 
-/** Composes the modules a role needs; every role shares config, logging and the database. */
+/**
+ * Composes the modules a role needs; every role shares config, logging and the database. The
+ * entrypoints pass the database they opened (and waited for); without one it is opened here.
+ */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, roles: AppRoles): DynamicModule {
+  static forRoot(config: AppConfig, roles: AppRoles, sql?: SqlClient): DynamicModule {
     const imports: ModuleMetadata['imports'] = [
       ConfigModule.forRoot(config),
       LoggerModule.forRoot(
         loggerOptions(config, roles.http && roles.worker ? 'all-in-one' : roles.http ? 'server' : 'worker'),
       ),
-      DatabaseModule,
+      DatabaseModule.forRoot({ role: roles.http ? 'server' : 'worker', sql }),
       JobStoreModule,
     ];
     if (roles.http) imports.push(JobsModule, HealthModule);

@@ -1,42 +1,30 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { Migrator } from './migrator';
-import { PgliteSqlClient } from './pglite-sql.client';
-import { PgSqlClient } from './pg-sql.client';
+import { openDatabase, type DatabaseRole } from './open-database';
 import { SqlClient } from './sql-client.port';
 
-/** Opens the configured database (PostgreSQL or embedded PGlite) and brings its schema up to date. */
-export async function openDatabase(config: AppConfig): Promise<SqlClient> {
-  const logger = new Logger('Database');
-  const sql =
-    config.database.kind === 'postgres'
-      ? new PgSqlClient({ connectionString: config.database.url, max: 10, connectionTimeoutMillis: 10_000 })
-      : await PgliteSqlClient.open(config.database.dataDir);
-  try {
-    // Idempotent and serialised by an advisory lock, so every process may run it at boot.
-    const applied = await new Migrator(sql).migrate();
-    logger.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
-  } catch (err) {
-    await sql.close().catch(() => undefined);
-    const where =
-      config.database.kind === 'postgres' ? 'DATABASE_URL' : `the embedded database in ${config.database.dataDir}`;
-    throw new Error(`cannot open ${where}: ${(err as Error).message}`, { cause: err });
-  }
-  logger.log(
-    config.database.kind === 'postgres'
-      ? 'using PostgreSQL (DATABASE_URL)'
-      : `using embedded PGlite in ${config.database.dataDir}`,
-  );
-  return sql;
-}
+export { openDatabase } from './open-database';
 
+/**
+ * Provides the SqlClient. The entrypoints open it before Nest starts (so waiting for the database
+ * logs one line per try instead of an injector's stack trace) and hand it in; test apps let the
+ * module open it.
+ */
 @Global()
-@Module({
-  providers: [{ provide: SqlClient, useFactory: openDatabase, inject: [AppConfig] }],
-  exports: [SqlClient],
-})
+@Module({})
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(SqlClient) private readonly sql: SqlClient) {}
+
+  static forRoot(options: { role: DatabaseRole; sql?: SqlClient }): DynamicModule {
+    const provider: Provider = options.sql
+      ? { provide: SqlClient, useValue: options.sql }
+      : {
+          provide: SqlClient,
+          useFactory: (config: AppConfig) => openDatabase(config, { role: options.role }),
+          inject: [AppConfig],
+        };
+    return { module: DatabaseModule, providers: [provider], exports: [SqlClient] };
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.sql.close();
