@@ -24,11 +24,11 @@ export interface AppRoles {
 
 /**
  * Composes the modules a role needs; every role shares config, logging and the database. The
- * entrypoints pass the database they opened (and waited for); without one it is opened here.
+ * entrypoints pass the database they are opening (and waiting for); without one it is opened here.
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, roles: AppRoles, sql?: SqlClient): DynamicModule {
+  static forRoot(config: AppConfig, roles: AppRoles, sql?: Promise<SqlClient>): DynamicModule {
     const imports: ModuleMetadata['imports'] = [
       ConfigModule.forRoot(config),
       LoggerModule.forRoot(

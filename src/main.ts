@@ -12,11 +12,12 @@ import { configureHttpApp } from './http-app';
 async function bootstrap(): Promise<void> {
   const config = AppConfig.fromEnvironment();
   const roles = { http: true, worker: config.worker.inServer };
-  // Before Nest: waiting for the database logs a line per try, and giving up is one line.
-  const sql = await openDatabase(config, {
+  // Opened beside Nest's start-up: waiting for the database logs a line per try, and a database
+  // that cannot be opened ends the process here with one line (Nest, which waits on it, never sees it).
+  const sql = openDatabase(config, {
     role: 'server',
     logger: bootLogger(config, roles.worker ? 'all-in-one' : 'server'),
-  });
+  }).catch(exitOnBootError);
   const app = await NestFactory.create(AppModule.forRoot(config, roles, sql), {
     bufferLogs: true,
     abortOnError: false,

@@ -21,7 +21,8 @@ async function bootstrap(): Promise<void> {
     ]);
   }
   const { healthPort } = config.worker;
-  const sql = await openDatabase(config, { role: 'worker', logger: bootLogger(config, 'worker') });
+  // As in main.ts: opened beside Nest's start-up; a failure is one line and exit 1.
+  const sql = openDatabase(config, { role: 'worker', logger: bootLogger(config, 'worker') }).catch(exitOnBootError);
   const module = AppModule.forRoot(config, { http: false, worker: true, health: healthPort !== undefined }, sql);
   const options = { bufferLogs: true, abortOnError: false };
   const http = healthPort ? await NestFactory.create(module, options) : undefined;

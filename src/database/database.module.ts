@@ -6,16 +6,16 @@ import { SqlClient } from './sql-client.port';
 export { openDatabase } from './open-database';
 
 /**
- * Provides the SqlClient. The entrypoints open it before Nest starts (so waiting for the database
- * logs one line per try instead of an injector's stack trace) and hand it in; test apps let the
- * module open it.
+ * Provides the SqlClient. The entrypoints start opening it themselves, beside Nest's own start-up
+ * (so waiting for the database logs one line per try, and a failure is their one-line message
+ * rather than an injector's stack trace), and hand in the promise; test apps let the module open it.
  */
 @Global()
 @Module({})
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(SqlClient) private readonly sql: SqlClient) {}
 
-  static forRoot(options: { role: DatabaseRole; sql?: SqlClient }): DynamicModule {
+  static forRoot(options: { role: DatabaseRole; sql?: Promise<SqlClient> }): DynamicModule {
     const provider: Provider = options.sql
       ? { provide: SqlClient, useValue: options.sql }
       : {
