@@ -16,8 +16,9 @@ export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(SqlClient) private readonly sql: SqlClient) {}
 
   static forRoot(options: { role: DatabaseRole; sql?: Promise<SqlClient> }): DynamicModule {
-    const provider: Provider = options.sql
-      ? { provide: SqlClient, useValue: options.sql }
+    const opened = options.sql;
+    const provider: Provider = opened
+      ? { provide: SqlClient, useFactory: () => opened }
       : {
           provide: SqlClient,
           useFactory: (config: AppConfig) => openDatabase(config, { role: options.role }),
