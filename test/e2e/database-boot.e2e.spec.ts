@@ -95,6 +95,26 @@ describe('a server whose database does not answer', () => {
   }, 30_000);
 });
 
+describe('`npm run migrate` and a worker with a limit, against a closed port', () => {
+  it.each([
+    ['migrate', { DATABASE_BOOT_TIMEOUT_SECONDS: '1' }, 'DATABASE_BOOT_TIMEOUT_SECONDS'],
+    ['worker', { WORKER_DATABASE_BOOT_TIMEOUT_SECONDS: '1' }, 'WORKER_DATABASE_BOOT_TIMEOUT_SECONDS'],
+  ] as const)(
+    '%s gives up in one line naming its limit',
+    async (which, env, setting) => {
+      const p = spawn(which, { DATABASE_URL: `postgres://nobody@127.0.0.1:${await freePort()}/none`, ...env });
+      expect(await p.exited).toBe(1);
+      expect(p.lines.filter((l) => /^DATABASE_URL unreachable \(try 1\)/.test(l.msg))).toHaveLength(1);
+      expect(expectNoStackTrace(p)).toEqual([
+        expect.stringMatching(
+          new RegExp(`^Doc Inbox cannot start: cannot open DATABASE_URL: .*in 1 s, ${setting}\\)$`),
+        ),
+      ]);
+    },
+    30_000,
+  );
+});
+
 describe('MIGRATE_ON_BOOT=false on the embedded database', () => {
   it('refuses to start while migrations are missing, naming the command; starts once `npm run migrate` ran', async () => {
     const dataDir = tempDir();
