@@ -6,7 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthHttpModule } from './http/health-http.module';
 import { HttpApiModule } from './http/http-api.module';
-import { JobStoreModule } from './jobs/job-store.module';
+import type { SqlClient } from './database/sql-client.port';
 import { WorkerModule } from './worker/worker.module';
 
 export interface AppRoles {
@@ -21,18 +21,18 @@ export interface AppRoles {
 /**
  * Composes the modules a role needs; every role shares config, logging and the database. Only
  * the modules under src/http serve routes, and only the HTTP role (or, for /health alone, the
- * worker's health port) imports them.
+ * worker's health port) imports them. The entrypoints pass the database they are opening (and
+ * waiting for); without one it is opened here.
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, roles: AppRoles): DynamicModule {
+  static forRoot(config: AppConfig, roles: AppRoles, sql?: Promise<SqlClient>): DynamicModule {
     const imports: ModuleMetadata['imports'] = [
       ConfigModule.forRoot(config),
       LoggerModule.forRoot(
         loggerOptions(config, roles.http && roles.worker ? 'all-in-one' : roles.http ? 'server' : 'worker'),
       ),
-      DatabaseModule,
-      JobStoreModule,
+      DatabaseModule.forRoot({ role: roles.http ? 'server' : 'worker', sql }),
     ];
     if (roles.http) imports.push(HttpApiModule);
     else if (roles.health) imports.push(HealthHttpModule);

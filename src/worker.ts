@@ -4,11 +4,14 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { exitOnBootError } from './common/boot-error';
+import { bootLogger } from './common/logging';
+import { openDatabase } from './database/open-database';
 import { ConfigError } from './config/environment';
 
 /**
  * Worker process: claims and processes jobs from DATABASE_URL. No API; with WORKER_HEALTH_PORT
- * it answers /health and /health/ready there for container probes.
+ * it answers /health and /health/ready there for container probes. A worker that starts before
+ * its database waits for it (WORKER_DATABASE_BOOT_TIMEOUT_SECONDS, unset: as long as it takes).
  */
 async function bootstrap(): Promise<void> {
   const config = AppConfig.fromEnvironment();
@@ -18,7 +21,9 @@ async function bootstrap(): Promise<void> {
     ]);
   }
   const { healthPort } = config.worker;
-  const module = AppModule.forRoot(config, { http: false, worker: true, health: healthPort !== undefined });
+  // As in main.ts: opened beside Nest's start-up; a failure is one line and exit 1.
+  const sql = openDatabase(config, { role: 'worker', logger: bootLogger(config, 'worker') }).catch(exitOnBootError);
+  const module = AppModule.forRoot(config, { http: false, worker: true, health: healthPort !== undefined }, sql);
   const options = { bufferLogs: true, abortOnError: false };
   const http = healthPort ? await NestFactory.create(module, options) : undefined;
   const app = http ?? (await NestFactory.createApplicationContext(module, options));

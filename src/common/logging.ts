@@ -1,4 +1,5 @@
 import type { Params } from 'nestjs-pino';
+import pino from 'pino';
 import type { AppConfig } from '../config/app-config';
 
 /** Never let a secret reach a log line, wherever it hides in an object. */
@@ -28,4 +29,25 @@ export function loggerOptions(config: AppConfig, role: string): Params {
       },
     },
   };
+}
+
+/**
+ * The same JSON lines before Nest (and its pino logger) exist: what the entrypoints log while
+ * they wait for the database. Writes synchronously, so a line is out before a boot error exits.
+ */
+export function bootLogger(config: AppConfig, role: string, context = 'Database'): BootLogLines {
+  const logger = pino({
+    level: config.logLevel,
+    base: { role },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  });
+  return {
+    log: (message: string) => logger.info({ context }, message),
+    warn: (message: string) => logger.warn({ context }, message),
+  };
+}
+
+export interface BootLogLines {
+  log(message: string): void;
+  warn(message: string): void;
 }

@@ -24,6 +24,17 @@ export class AppConfig {
   readonly port: number;
   readonly logLevel: string;
   readonly database: DatabaseTarget;
+  /** How a process reaches its database at boot. */
+  readonly databaseBoot: {
+    /** Apply pending migrations (MIGRATE_ON_BOOT); false: refuse to start while some are missing. */
+    migrate: boolean;
+    /** The server and `npm run migrate` give up on an unreachable database after this long. */
+    timeoutMs: number;
+    /** A separate worker's limit; undefined: it keeps retrying. */
+    workerTimeoutMs?: number;
+    /** Overrides the role's application_name (doc-inbox-server, -worker, -migrate). */
+    applicationName?: string;
+  };
   readonly worker: {
     pollIntervalMs: number;
     concurrency: number;
@@ -69,6 +80,15 @@ export class AppConfig {
     this.database = env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }
       : { kind: 'pglite', dataDir: env.DATA_DIR };
+    this.databaseBoot = {
+      migrate: env.MIGRATE_ON_BOOT === 'true',
+      timeoutMs: env.DATABASE_BOOT_TIMEOUT_SECONDS * 1000,
+      workerTimeoutMs:
+        env.WORKER_DATABASE_BOOT_TIMEOUT_SECONDS === undefined
+          ? undefined
+          : env.WORKER_DATABASE_BOOT_TIMEOUT_SECONDS * 1000,
+      applicationName: env.DATABASE_APPLICATION_NAME,
+    };
     this.worker = {
       pollIntervalMs: Math.round(env.WORKER_POLL_INTERVAL_SECONDS * 1000),
       concurrency: env.WORKER_CONCURRENCY,

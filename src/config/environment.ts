@@ -43,6 +43,34 @@ export class Environment {
   @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** Apply pending migrations at boot; false: refuse to start until `npm run migrate` (or the CLI) did. */
+  @IsIn(['true', 'false'])
+  MIGRATE_ON_BOOT = 'true';
+
+  /** The server and `npm run migrate` retry an unreachable DATABASE_URL this long (0: one try). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  DATABASE_BOOT_TIMEOUT_SECONDS = 60;
+
+  /** A separate worker's limit for the same; unset: it keeps retrying until the database answers. */
+  @Transform(blankToUndefined)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  WORKER_DATABASE_BOOT_TIMEOUT_SECONDS?: number = undefined;
+
+  /** application_name of this process's connections; unset: doc-inbox-server, -worker or -migrate. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[\x20-\x7e]{1,63}$/, {
+    message: 'DATABASE_APPLICATION_NAME must be 1 to 63 printable ASCII characters (PostgreSQL keeps no more)',
+  })
+  DATABASE_APPLICATION_NAME?: string = undefined;
+
   // Worker
   @Transform(toNumber)
   @IsNumber()

@@ -1,47 +1,38 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DbFunctions } from './db-functions.port';
-import { Migrator } from './migrator';
-import { PgliteSqlClient } from './pglite-sql.client';
-import { PgSqlClient } from './pg-sql.client';
+import { openDatabase, type DatabaseRole } from './open-database';
 import { SqlClient } from './sql-client.port';
 import { SqlDbFunctions } from './sql-db-functions';
 
-/** Opens the configured database (PostgreSQL or embedded PGlite) and brings its schema up to date. */
-export async function openDatabase(config: AppConfig): Promise<SqlClient> {
-  const logger = new Logger('Database');
-  const sql =
-    config.database.kind === 'postgres'
-      ? new PgSqlClient({ connectionString: config.database.url, max: 10, connectionTimeoutMillis: 10_000 })
-      : await PgliteSqlClient.open(config.database.dataDir);
-  try {
-    // Idempotent and serialised by an advisory lock, so every process may run it at boot.
-    const applied = await new Migrator(sql).migrate();
-    logger.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
-  } catch (err) {
-    await sql.close().catch(() => undefined);
-    const where =
-      config.database.kind === 'postgres' ? 'DATABASE_URL' : `the embedded database in ${config.database.dataDir}`;
-    throw new Error(`cannot open ${where}: ${(err as Error).message}`, { cause: err });
-  }
-  logger.log(
-    config.database.kind === 'postgres'
-      ? 'using PostgreSQL (DATABASE_URL)'
-      : `using embedded PGlite in ${config.database.dataDir}`,
-  );
-  return sql;
-}
+export { openDatabase } from './open-database';
 
+/**
+ * Provides the SqlClient. The entrypoints start opening it themselves, beside Nest's own start-up
+ * (so waiting for the database logs one line per try, and a failure is their one-line message
+ * rather than an injector's stack trace), and hand in the promise; test apps let the module open it.
+ */
 @Global()
-@Module({
-  providers: [
-    { provide: SqlClient, useFactory: openDatabase, inject: [AppConfig] },
-    { provide: DbFunctions, useFactory: (sql: SqlClient) => new SqlDbFunctions(sql), inject: [SqlClient] },
-  ],
-  exports: [SqlClient, DbFunctions],
-})
+@Module({})
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(SqlClient) private readonly sql: SqlClient) {}
+
+  static forRoot(options: { role: DatabaseRole; sql?: Promise<SqlClient> }): DynamicModule {
+    const opened = options.sql;
+    const provider: Provider = opened
+      ? { provide: SqlClient, useFactory: () => opened }
+      : {
+          provide: SqlClient,
+          useFactory: (config: AppConfig) => openDatabase(config, { role: options.role }),
+          inject: [AppConfig],
+        };
+    const functions: Provider = {
+      provide: DbFunctions,
+      useFactory: (sql: SqlClient) => new SqlDbFunctions(sql),
+      inject: [SqlClient],
+    };
+    return { module: DatabaseModule, providers: [provider, functions], exports: [SqlClient, DbFunctions] };
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.sql.close();

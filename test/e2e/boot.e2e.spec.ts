@@ -31,7 +31,18 @@ describe('the server refuses to start on a wrong setting, saying which', () => {
     [{ OCR_PROVIDER: 'textract' }, /OCR_PROVIDER=textract needs AWS_REGION/],
     [{ OCR_PROVIDER: 'tesseract', OCR_LANGUAGES: 'eng+xyz' }, /needs the npm package @tesseract.js-data\/xyz/],
     [{ CATEGORIES_FILE: '/nonexistent/categories.yaml' }, /Invalid categories file \/nonexistent\/categories.yaml/],
-    [{ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, /cannot open DATABASE_URL: connect ECONNREFUSED/],
+    [
+      { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', DATABASE_BOOT_TIMEOUT_SECONDS: '1' },
+      /cannot open DATABASE_URL: connect ECONNREFUSED .*\(gave up after \d+ tries in 1 s/,
+    ],
+    [
+      { MIGRATE_ON_BOOT: 'maybe' },
+      /MIGRATE_ON_BOOT="maybe": MIGRATE_ON_BOOT must be one of the following values: true, false/,
+    ],
+    [
+      { DATABASE_BOOT_TIMEOUT_SECONDS: '-1' },
+      /DATABASE_BOOT_TIMEOUT_SECONDS=-1: DATABASE_BOOT_TIMEOUT_SECONDS must not be less than 0/,
+    ],
   ])('%o', (env, message) => {
     const { status, stderr } = boot(env);
     expect(status).toBe(1);

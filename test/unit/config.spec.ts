@@ -54,6 +54,39 @@ describe('AppConfig', () => {
     expect(() => AppConfig.fromEnvironment({ WORKER_IN_SERVER: 'false' })).toThrow(/needs DATABASE_URL/);
   });
 
+  it('migrates at boot and waits 60 s for the database by default; a worker waits as long as it takes', () => {
+    expect(AppConfig.fromEnvironment({}).databaseBoot).toEqual({
+      migrate: true,
+      timeoutMs: 60_000,
+      workerTimeoutMs: undefined,
+      applicationName: undefined,
+    });
+    expect(
+      AppConfig.fromEnvironment({
+        MIGRATE_ON_BOOT: 'false',
+        DATABASE_BOOT_TIMEOUT_SECONDS: '5',
+        WORKER_DATABASE_BOOT_TIMEOUT_SECONDS: '600',
+        DATABASE_APPLICATION_NAME: 'inbox-eu-1',
+      }).databaseBoot,
+    ).toEqual({ migrate: false, timeoutMs: 5000, workerTimeoutMs: 600_000, applicationName: 'inbox-eu-1' });
+    expect(AppConfig.fromEnvironment({ WORKER_DATABASE_BOOT_TIMEOUT_SECONDS: '' }).databaseBoot.workerTimeoutMs).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses boot settings PostgreSQL or the retry loop cannot honour', () => {
+    expect(() => AppConfig.fromEnvironment({ MIGRATE_ON_BOOT: 'no' })).toThrow(/MIGRATE_ON_BOOT="no"/);
+    expect(() => AppConfig.fromEnvironment({ DATABASE_BOOT_TIMEOUT_SECONDS: 'soon' })).toThrow(
+      /DATABASE_BOOT_TIMEOUT_SECONDS="soon"/,
+    );
+    expect(() => AppConfig.fromEnvironment({ DATABASE_APPLICATION_NAME: 'x'.repeat(64) })).toThrow(
+      /DATABASE_APPLICATION_NAME=.*1 to 63 printable ASCII/,
+    );
+    expect(() => AppConfig.fromEnvironment({ DATABASE_APPLICATION_NAME: 'caf\u00e9' })).toThrow(
+      /DATABASE_APPLICATION_NAME/,
+    );
+  });
+
   it('treats blank optional settings as unset', () => {
     expect(AppConfig.fromEnvironment({ DATABASE_URL: '', OPENAI_API_KEY: ' ' }).database.kind).toBe('pglite');
   });

@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+export const ENTRYPOINTS = {
+  server: join(ROOT, 'dist', 'main.js'),
+  worker: join(ROOT, 'dist', 'worker.js'),
+  migrate: join(ROOT, 'dist', 'migrate.js'),
+};
+
+export function assertBuilt(): void {
+  for (const file of Object.values(ENTRYPOINTS)) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build (npm test does)`);
+  }
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  context?: string;
+  role?: string;
+}
+
+export interface EntrypointProcess {
+  proc: ChildProcess;
+  /** stdout's pino JSON lines, parsed as they arrive. */
+  lines: LogLine[];
+  /** stdout's lines that are not JSON (there should be none). */
+  otherStdout: string[];
+  stderr(): string;
+  /** Exit code, or the signal's name. */
+  exited: Promise<number | string | null>;
+  /** Resolves once a log line matches, rejects after timeoutMs or when the process exits first. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<LogLine>;
+}
+
+/** `node dist/<entrypoint>.js` with only PATH and env, its output collected. */
+export function spawnEntrypoint(which: keyof typeof ENTRYPOINTS, env: Record<string, string>): EntrypointProcess {
+  const proc = spawn(process.execPath, [ENTRYPOINTS[which]], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: LogLine[] = [];
+  const otherStdout: string[] = [];
+  let stderr = '';
+  let partial = '';
+  let exitedYet = false;
+  const waiters = new Set<() => void>();
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    partial += chunk.toString();
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    for (const part of parts) {
+      if (part.trim() === '') continue;
+      try {
+        lines.push(JSON.parse(part) as LogLine);
+      } catch {
+        otherStdout.push(part);
+      }
+    }
+    for (const w of waiters) w();
+  });
+  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | string | null>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      exitedYet = true;
+      for (const w of waiters) w();
+      resolve(code ?? signal);
+    }),
+  );
+  return {
+    proc,
+    lines,
+    otherStdout,
+    stderr: () => stderr,
+    exited,
+    waitForLine(pattern, timeoutMs = 60_000) {
+      return new Promise<LogLine>((resolve, reject) => {
+        const check = () => {
+          const hit = lines.find((l) => pattern.test(l.msg));
+          if (hit) done(() => resolve(hit));
+          else if (exitedYet) done(() => reject(new Error(`exited before a line matched ${pattern}: ${stderr}`)));
+        };
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`no line matched ${pattern} in ${timeoutMs} ms`))),
+          timeoutMs,
+        );
+        const done = (then: () => void) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          then();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** A port nothing listens on right now (the OS gave it and it was closed again). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A TCP proxy on 127.0.0.1:port to target: "the database comes up" without restarting PostgreSQL. */
+export async function startTcpProxy(port: number, target: { host: string; port: number }): Promise<Server> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const close = server.close.bind(server);
+  // Closing the proxy drops its connections too, so a test's afterAll never hangs on them.
+  server.close = (cb?: (err?: Error) => void) => {
+    for (const s of sockets) s.destroy();
+    return close(cb);
+  };
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
