@@ -4,49 +4,56 @@ import { Taxonomy } from '../src/classifier/taxonomy';
 import { AppConfig } from '../src/config/app-config';
 import { PgSqlClient } from '../src/database/pg-sql.client';
 import type { SqlClient } from '../src/database/sql-client.port';
-import type { FileOutcome } from '../src/jobs/job.model';
+import { SqlDbFunctions } from '../src/database/sql-db-functions';
+import type { DocumentOutcome } from '../src/jobs/job.model';
+import { SqlJobQueue } from '../src/jobs/sql-job.queue';
 import { SqlJobStore } from '../src/jobs/sql-job.store';
 import { DocumentPipeline } from '../src/worker/document-pipeline';
 import { JobRunner } from '../src/worker/job-runner';
 import { WorkerService } from '../src/worker/worker.service';
 import { newJob } from '../test/support/fixtures';
-import { NoopClassifier, NoopExtractor } from './noop-providers';
+import { NoopBlobStore, NoopClassifier, NoopExtractor } from './noop-providers';
 import { ms, section, summary } from './stats';
 
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
 
+const LEASE_SECONDS = 60;
+
 /** Counts completions as they are written, so the bench needs no polling of its own. */
-class CountingStore extends SqlJobStore {
+class CountingQueue extends SqlJobQueue {
   completed = 0;
-  override async recordFileOutcomes(workerId: string, outcomes: FileOutcome[]): Promise<string[]> {
-    const ids = await super.recordFileOutcomes(workerId, outcomes);
+  override async record(workerId: string, outcomes: DocumentOutcome[]): Promise<string[]> {
+    const ids = await super.record(workerId, outcomes);
     this.completed += ids.length;
     return ids;
   }
 }
 
-/** A store whose LISTEN is switched off: the worker finds jobs by polling only. */
-class PollingOnlyStore extends SqlJobStore {
-  override async onJobCreated(): Promise<() => Promise<void>> {
-    return async () => undefined;
-  }
+function queueOn(sql: SqlClient, notify = true): CountingQueue {
+  // Without LISTEN the worker finds jobs by polling only.
+  return new CountingQueue(new SqlDbFunctions(sql), {
+    leaseSeconds: LEASE_SECONDS,
+    listen: notify ? sql.listen.bind(sql) : undefined,
+  });
 }
 
 function workerConfig(env: Record<string, string>): AppConfig {
   return AppConfig.fromEnvironment({ DATABASE_URL: 'postgres://bench', LOG_LEVEL: 'silent', ...env });
 }
 
-function startWorker(store: SqlJobStore, config: AppConfig, extractor = new NoopExtractor()): WorkerService {
-  const pipeline = new DocumentPipeline(store, extractor, new NoopClassifier(), new Taxonomy([]), config);
-  return new WorkerService(store, new JobRunner(store, pipeline), new SchedulerRegistry(), config);
+function startWorker(queue: SqlJobQueue, config: AppConfig, extractor = new NoopExtractor()): WorkerService {
+  const pipeline = new DocumentPipeline(new NoopBlobStore(), extractor, new NoopClassifier(), new Taxonomy([]), config);
+  return new WorkerService(queue, new JobRunner(queue, pipeline), new SchedulerRegistry(), config);
 }
 
 async function enqueueNoopJobs(sql: SqlClient, count: number): Promise<void> {
   await sql.exec(`
-    insert into inbox_jobs (id, total_files)
-      select gen_random_uuid(), 1 from generate_series(1, ${count});
-    insert into inbox_job_files (job_id, position, filename, content_type, size, sha256, bytes)
-      select id, 0, 'noop.txt', 'text/plain', 4, '', 'noop'::bytea from inbox_jobs where status = 'pending';`);
+    insert into inbox_jobs (id, total_files, total_documents)
+      select gen_random_uuid(), 1, 1 from generate_series(1, ${count});
+    insert into inbox_job_files (job_id, position, filename, content_type, size, sha256, blob_key)
+      select id, 0, 'noop.txt', 'text/plain', 4, '', 'default/' || id || '/0' from inbox_jobs where status = 'pending';
+    insert into inbox_job_documents (job_id, doc_index, file_position)
+      select id, 0, 0 from inbox_jobs where status = 'pending';`);
 }
 
 /** Jobs/s for `workers` worker instances (each with its own connection pool) draining `jobs` no-op jobs. */
@@ -57,11 +64,11 @@ export async function queueThroughput(
   concurrency: number,
 ): Promise<number> {
   const admin = new PgSqlClient({ connectionString: databaseUrl, max: 2 });
-  await admin.exec('delete from inbox_jobs');
+  await admin.exec('delete from inbox_jobs; delete from inbox_job_events');
   await enqueueNoopJobs(admin, jobs);
   const config = workerConfig({ WORKER_CONCURRENCY: String(concurrency), WORKER_POLL_INTERVAL_SECONDS: '0.05' });
   const clients = Array.from({ length: workers }, () => new PgSqlClient({ connectionString: databaseUrl, max: 4 }));
-  const stores = clients.map((c) => new CountingStore(c));
+  const stores = clients.map((c) => queueOn(c));
   const services = stores.map((s) => startWorker(s, config));
   const started = performance.now();
   await Promise.all(services.map((s) => s.onApplicationBootstrap()));
@@ -80,8 +87,8 @@ export async function queueThroughput(
 /** Milliseconds from a job's insert to a worker starting on it. */
 export async function pickupLatency(databaseUrl: string, notify: boolean, samples: number, pollSeconds: number) {
   const client = new PgSqlClient({ connectionString: databaseUrl, max: 4 });
-  await client.exec('delete from inbox_jobs');
-  const store = notify ? new SqlJobStore(client) : new PollingOnlyStore(client);
+  await client.exec('delete from inbox_jobs; delete from inbox_job_events');
+  const store = queueOn(client, notify);
   const created = new Map<string, number>();
   const latencies: number[] = [];
   const extractor = new NoopExtractor((input) => latencies.push(performance.now() - created.get(input.filename)!));
@@ -89,7 +96,7 @@ export async function pickupLatency(databaseUrl: string, notify: boolean, sample
   await worker.onApplicationBootstrap();
   await sleep(100);
   const producerClient = new PgSqlClient({ connectionString: databaseUrl, max: 1 });
-  const producer = new SqlJobStore(producerClient);
+  const producer = new SqlJobStore(new SqlDbFunctions(producerClient));
   for (let i = 0; i < samples; i++) {
     const job = newJob(1);
     const name = `job-${i}.txt`;

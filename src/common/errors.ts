@@ -74,4 +74,3 @@ export class StorageUnavailable extends DomainError {
     super('the job database is unreachable; try again shortly');
   }
 }
-

@@ -9,7 +9,7 @@ import { CategoriesController } from './categories.controller';
 import { CorrectionsController } from './corrections.controller';
 import { HealthHttpModule } from './health-http.module';
 import { JobsController } from './jobs.controller';
-import { UploadInterceptor } from './upload.interceptor';
+import { BlobUploadInterceptor } from './blob-upload.interceptor';
 
 /**
  * The HTTP API: every controller, the upload interceptor, the rate limit, validation and the one
@@ -30,7 +30,7 @@ import { UploadInterceptor } from './upload.interceptor';
   ],
   controllers: [JobsController, CategoriesController, CorrectionsController],
   providers: [
-    UploadInterceptor,
+    BlobUploadInterceptor,
     {
       provide: APP_PIPE,
       useValue: new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }),

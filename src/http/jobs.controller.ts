@@ -30,38 +30,27 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
 import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSummary } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
-import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { DEFAULT_TENANT } from '../jobs/job.model';
-import { JobsService, type StagedFile } from '../jobs/jobs.service';
-import { blobKeyFor } from '../storage/blob-key';
-import { BlobStore } from '../storage/blob-store.port';
+import { JobsService } from '../jobs/jobs.service';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
-import { UploadInterceptor } from './upload.interceptor';
-
-interface UploadedDocument {
-  originalname: string;
-  buffer: Buffer;
-}
+import { BlobUploadInterceptor } from './blob-upload.interceptor';
+import type { StreamedUpload, UploadRequest } from './blob-upload.engine';
 
 @ApiTags('jobs')
 @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'the database is unreachable' })
 @Controller()
 export class JobsController {
-  constructor(
-    private readonly jobs: JobsService,
-    private readonly blobs: BlobStore,
-  ) {}
+  constructor(private readonly jobs: JobsService) {}
 
   @Post('classify-documents-async')
   @HttpCode(202)
   @UseGuards(ThrottlerGuard)
-  @UseInterceptors(UploadInterceptor)
+  @UseInterceptors(BlobUploadInterceptor)
   @ApiOperation({
     operationId: 'classifyDocumentsAsync',
     summary: 'Upload documents; answers at once with a job id to poll',
@@ -86,17 +75,18 @@ export class JobsController {
   })
   @ApiTooManyRequestsResponse({ type: ErrorResponseDto })
   async classifyDocumentsAsync(
-    @Req() req: Request,
+    @Req() req: UploadRequest,
     @Body() body: ClassifyDocumentsDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JobAcceptedDto> {
-    const jobId = randomUUID();
-    const files = await this.stage(jobId, (req.files as UploadedDocument[] | undefined) ?? []);
+    // The interceptor streamed each file into the BlobStore under this tenant and job id.
+    const target = req.uploadTarget;
+    if (!target) throw new Error('BlobUploadInterceptor did not run before classifyDocumentsAsync');
     const job = await this.jobs.submit({
-      tenantId: DEFAULT_TENANT,
-      jobId,
-      files,
+      tenantId: target.tenantId,
+      jobId: target.jobId,
+      files: (req.files as StreamedUpload[] | undefined) ?? [],
       categories: body.categories,
       idempotencyKey: idempotencyKey?.slice(0, 200) || undefined,
     });
@@ -150,16 +140,5 @@ export class JobsController {
   @ApiNoContentResponse({ description: 'deleted' })
   async deleteJob(@JobIdParam() jobId: string): Promise<void> {
     await this.jobs.delete(DEFAULT_TENANT, jobId);
-  }
-
-  /** The parsed upload's files, written to the BlobStore under the job's keys. */
-  private async stage(jobId: string, uploads: UploadedDocument[]): Promise<StagedFile[]> {
-    const staged: StagedFile[] = [];
-    for (const [position, upload] of uploads.entries()) {
-      const blobKey = blobKeyFor(DEFAULT_TENANT, jobId, position);
-      const blob = await this.blobs.put(blobKey, Readable.from([upload.buffer]));
-      staged.push({ originalname: upload.originalname, size: blob.size, sha256: blob.sha256, blobKey, head: upload.buffer.subarray(0, 8192) });
-    }
-    return staged;
   }
 }

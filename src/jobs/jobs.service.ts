@@ -61,7 +61,9 @@ export class JobsService {
     if (files.length === 0)
       throw new InvalidRequest("no files: send one or more documents in the multipart field 'files'");
     if (files.length > this.config.uploads.maxFiles) {
-      throw new PayloadTooLarge(`too many files: ${files.length} sent, at most ${this.config.uploads.maxFiles} per job`);
+      throw new PayloadTooLarge(
+        `too many files: ${files.length} sent, at most ${this.config.uploads.maxFiles} per job`,
+      );
     }
     const narrowed = categories?.length ? [...new Set(categories)] : null;
     if (narrowed) {

@@ -53,18 +53,16 @@ export class SqlJobQueue extends JobQueue {
       attempts: j.attempts,
       maxAttempts: j.max_attempts,
       categories: j.categories,
-      documents: j.documents.map(
-        (d): PendingDocument => ({
-          index: d.index,
-          filePosition: d.file_position,
-          pageFrom: d.page_from,
-          pageTo: d.page_to,
-          filename: d.filename,
-          contentType: d.content_type,
-          size: d.size,
-          blobKey: d.blob_key,
-        }),
-      ),
+      documents: j.documents.map((d): PendingDocument => ({
+        index: d.index,
+        filePosition: d.file_position,
+        pageFrom: d.page_from,
+        pageTo: d.page_to,
+        filename: d.filename,
+        contentType: d.content_type,
+        size: d.size,
+        blobKey: d.blob_key,
+      })),
     }));
   }
 

@@ -81,7 +81,14 @@ export class SqlJobStore extends JobStore {
       text: string | null;
     } | null>('inbox_get_document', { p_tenant: tenantId, p_job: jobId, p_index: index });
     return doc
-      ? { jobId: doc.job_id, index: doc.index, filename: doc.filename, status: doc.status, label: doc.label, text: doc.text }
+      ? {
+          jobId: doc.job_id,
+          index: doc.index,
+          filename: doc.filename,
+          status: doc.status,
+          label: doc.label,
+          text: doc.text,
+        }
       : null;
   }
 }

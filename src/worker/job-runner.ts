@@ -20,10 +20,7 @@ export class JobRunner {
 
   async run(job: ClaimedJob, workerId: string, writer: OutcomeWriter, signal: AbortSignal): Promise<void> {
     const log = { jobId: job.id, tenantId: job.tenantId, workerId };
-    this.logger.log(
-      { ...log, attempt: job.attempts, documents: job.documents.length },
-      `Processing job ${job.id}`,
-    );
+    this.logger.log({ ...log, attempt: job.attempts, documents: job.documents.length }, `Processing job ${job.id}`);
     const categories = this.pipeline.categoriesFor(job);
     try {
       for (const document of job.documents) {

@@ -11,25 +11,29 @@ import { AppConfig } from '../../src/config/app-config';
 import type { SqlClient } from '../../src/database/sql-client.port';
 import { SqlClient as SqlClientToken } from '../../src/database/sql-client.port';
 import { HttpApiModule } from '../../src/http/http-api.module';
-import { JobStore } from '../../src/jobs/job-store.port';
 import { SqlJobStore } from '../../src/jobs/sql-job.store';
+import { SqlJobQueue } from '../../src/jobs/sql-job.queue';
+import { DbFunctions } from '../../src/database/db-functions.port';
+import { SqlDbFunctions } from '../../src/database/sql-db-functions';
+import { documentResult, done, newJob } from '../support/fixtures';
 import { databaseTargets, type TestDatabase } from '../support/databases';
 
 const TIMESHEET = (week: number) =>
   `Contoso staffing weekly timesheet week ${week}\nConsultant hours Monday 8 Tuesday 8 Wednesday 7.5\n` +
   `Project code CX-77 approved by line manager, overtime hours 2, billable hours 39.5`;
 
-/** A job with one completed document (text + result) and one still pending, written with plain SQL. */
+/** A job with one completed document (its text kept as page 1) and one still pending, through the stores. */
 async function seedJob(sql: SqlClient, text: string): Promise<string> {
-  const id = randomUUID();
-  await sql.query(`insert into inbox_jobs (id, total_files, status) values ($1, 2, 'processing')`, [id]);
-  await sql.query(
-    `insert into inbox_job_files (job_id, position, filename, content_type, size, sha256, bytes, status, result, text)
-     values ($1, 0, 'timesheet.pdf', 'application/pdf', 3, 'x', '\\x000102', 'completed', $2, $3),
-            ($1, 1, 'later.pdf', 'application/pdf', 3, 'y', '\\x000102', 'pending', null, null)`,
-    [id, JSON.stringify({ document_type: 'other', confidence: 0.6 }), text],
-  );
-  return id;
+  const functions = new SqlDbFunctions(sql);
+  const job = newJob(2);
+  job.files[0].filename = 'timesheet.pdf';
+  await new SqlJobStore(functions).createJob(job);
+  const queue = new SqlJobQueue(functions, { leaseSeconds: 30 });
+  const [claimed] = await queue.claim('seed', 1);
+  await queue.record('seed', [
+    { ...done(claimed.id, 0, text), result: documentResult({ document_type: 'other', confidence: 0.6 }) },
+  ]);
+  return job.id;
 }
 
 describe.each(databaseTargets())('corrections on $name', (target) => {
@@ -44,11 +48,12 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
 
   describe('SqlCorrectionStore', () => {
     it('upserts one correction per document and changes its revision', async () => {
-      const store = new SqlCorrectionStore(db.sql);
+      const store = new SqlCorrectionStore(new SqlDbFunctions(db.sql));
       const jobId = await seedJob(db.sql, 'some text');
       const empty = await store.revision();
 
       const first = await store.record({
+        tenantId: 'default',
         jobId,
         position: 0,
         filename: 'a.pdf',
@@ -58,6 +63,7 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
       });
       const afterFirst = await store.revision();
       const second = await store.record({
+        tenantId: 'default',
         jobId,
         position: 0,
         filename: 'a.pdf',
@@ -79,9 +85,10 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
     });
 
     it('keeps the correction as training data when its job is deleted', async () => {
-      const store = new SqlCorrectionStore(db.sql);
+      const store = new SqlCorrectionStore(new SqlDbFunctions(db.sql));
       const jobId = await seedJob(db.sql, 'kept text');
       await store.record({
+        tenantId: 'default',
         jobId,
         position: 0,
         filename: 'k.pdf',
@@ -108,9 +115,9 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
         providers: [
           { provide: AppConfig, useValue: AppConfig.fromEnvironment({ CLASSIFIER_PROVIDER: 'local' }) },
           { provide: SqlClientToken, useValue: db.sql },
-          { provide: JobStore, useValue: new SqlJobStore(db.sql) },
+          { provide: DbFunctions, useValue: new SqlDbFunctions(db.sql) },
         ],
-        exports: [AppConfig, SqlClientToken, JobStore],
+        exports: [AppConfig, SqlClientToken, DbFunctions],
       })
       class TestGlobals {}
 

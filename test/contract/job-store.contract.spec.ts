@@ -415,7 +415,7 @@ describe.each(databaseTargets())('job store and queue contract on $name', (targe
     const claims = new Map<string, number>();
     const worker = async (n: number) => {
       const own = ports(clients[n % clients.length]).queue();
-      for (let idle = 0; idle < 3; ) {
+      for (let idle = 0; idle < 3;) {
         const batch = await own.claim(`w${n}`, 8);
         if (batch.length === 0) {
           idle++;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobAcceptedDto } from '../../src/http/dto/job.response';
-import { JobStore } from '../../src/jobs/job-store.port';
+import { DbFunctions } from '../../src/database/db-functions.port';
 import { makeTextPdf } from '../support/fixtures';
 import { startTestApp, waitForJob, type TestApp } from '../support/test-app';
 
@@ -316,9 +316,7 @@ describe('readiness with the database down', () => {
     t = await startTestApp({
       roles: { http: true, worker: false },
       override: (b) =>
-        b
-          .overrideProvider(JobStore)
-          .useValue({ ping: () => Promise.reject(unreachable) } satisfies Pick<JobStore, 'ping'>),
+        b.overrideProvider(DbFunctions).useValue({ call: () => Promise.reject(unreachable) } satisfies DbFunctions),
     });
   });
   afterAll(() => t.close());

@@ -37,7 +37,7 @@ export function newJob(fileCount = 1, overrides: Partial<NewJob> = {}): NewJob {
 }
 
 /** A completed document with one page of text. */
-export function done(jobId: string, index: number, text = 'x'): DocumentOutcome {
+export function done(jobId: string, index: number, text = 'x'): Extract<DocumentOutcome, { status: 'completed' }> {
   return {
     jobId,
     index,

@@ -60,10 +60,15 @@ export interface JobBody {
   processed_files: number;
   failed_files: number;
   attempts: number;
+  crashes: number;
   error: string | null;
+  events: Array<{ id: string; type: string; payload: Record<string, unknown>; created_at: string }>;
   result: {
     documents: Array<{
+      index: number;
       position: number;
+      page_from: number;
+      page_to: number | null;
       filename: string;
       status: string;
       document_type: string | null;

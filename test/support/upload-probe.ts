@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AllExceptionsFilter } from '../../src/common/all-exceptions.filter';
 import { AppConfig } from '../../src/config/app-config';
-import type { StreamedUpload, UploadRequest } from '../../src/jobs/blob-upload.engine';
-import { BlobUploadInterceptor } from '../../src/jobs/blob-upload.interceptor';
+import type { StreamedUpload, UploadRequest } from '../../src/http/blob-upload.engine';
+import { BlobUploadInterceptor } from '../../src/http/blob-upload.interceptor';
 import { sniffContentType } from '../../src/jobs/upload-inspector';
 import { BlobStore } from '../../src/storage/blob-store.port';
 

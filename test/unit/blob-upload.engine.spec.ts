@@ -7,7 +7,7 @@ import supertest from 'supertest';
 import { Migrator } from '../../src/database/migrator';
 import { PgliteSqlClient } from '../../src/database/pglite-sql.client';
 import type { SqlClient } from '../../src/database/sql-client.port';
-import { HEAD_BYTES } from '../../src/jobs/blob-upload.engine';
+import { HEAD_BYTES } from '../../src/http/blob-upload.engine';
 import { BlobStoreUnavailable } from '../../src/storage/blob-errors';
 import { BlobStore, readBlob } from '../../src/storage/blob-store.port';
 import { DatabaseBlobStore } from '../../src/storage/database.blob-store';

@@ -132,6 +132,7 @@ describe('LocalClassifier', () => {
 
     const before = await learning.classify(input(timesheet(44)));
     await store.record({
+      tenantId: 'default',
       jobId: 'j1',
       position: 0,
       filename: 'ts-44.pdf',
@@ -151,6 +152,7 @@ describe('LocalClassifier', () => {
     const learning = new LocalClassifier(new TrainingExamples(store, { refreshMs: 0, limit: 100 }));
     const menu = 'Lunch menu of the week: soup of the day, grilled fish with vegetables, apple pie, coffee included';
     await store.record({
+      tenantId: 'default',
       jobId: 'j1',
       position: 1,
       filename: 'menu.pdf',
@@ -169,7 +171,15 @@ describe('TrainingExamples', () => {
     const examples = new TrainingExamples(store, { refreshMs: 5000, limit: 10 }, () => now);
 
     await examples.current();
-    await store.record({ jobId: 'j', position: 0, filename: 'a', label: 'invoice', predictedLabel: null, text: 'x' });
+    await store.record({
+      tenantId: 'default',
+      jobId: 'j',
+      position: 0,
+      filename: 'a',
+      label: 'invoice',
+      predictedLabel: null,
+      text: 'x',
+    });
     now = 4000;
     expect((await examples.current()).examples).toHaveLength(0);
     now = 5000;
@@ -179,7 +189,15 @@ describe('TrainingExamples', () => {
 
   it('keeps the last examples when the store fails', async () => {
     const store = new MemoryCorrections();
-    await store.record({ jobId: 'j', position: 0, filename: 'a', label: 'invoice', predictedLabel: null, text: 'x' });
+    await store.record({
+      tenantId: 'default',
+      jobId: 'j',
+      position: 0,
+      filename: 'a',
+      label: 'invoice',
+      predictedLabel: null,
+      text: 'x',
+    });
     const examples = new TrainingExamples(store, { refreshMs: 0, limit: 10 });
     expect((await examples.current()).examples).toHaveLength(1);
     store.revision = async () => {

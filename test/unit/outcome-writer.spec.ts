@@ -1,26 +1,20 @@
-import type { FileOutcome } from '../../src/jobs/job.model';
-import { JobStore } from '../../src/jobs/job-store.port';
+import type { DocumentOutcome } from '../../src/jobs/job.model';
+import { JobQueue } from '../../src/jobs/job-queue.port';
 import { OutcomeWriter } from '../../src/worker/outcome-writer';
-import { documentResult } from '../support/fixtures';
+import { done } from '../support/fixtures';
 
-const outcome = (jobId: string): FileOutcome => ({
-  jobId,
-  position: 0,
-  status: 'completed',
-  result: documentResult(),
-  text: jobId,
-});
+const outcome = (jobId: string): DocumentOutcome => done(jobId, 0, jobId);
 
 /** A store whose writes refuse any batch holding the job 'poison', and record every call. */
 function recordingStore() {
   const calls: string[][] = [];
   const store = {
-    recordFileOutcomes(_worker: string, outcomes: FileOutcome[]): Promise<string[]> {
+    record(_worker: string, outcomes: DocumentOutcome[]): Promise<string[]> {
       calls.push(outcomes.map((o) => o.jobId));
       if (outcomes.some((o) => o.jobId === 'poison')) return Promise.reject(new Error('invalid input syntax'));
       return Promise.resolve(outcomes.map((o) => o.jobId));
     },
-  } as unknown as JobStore;
+  } as unknown as JobQueue;
   return { store, calls };
 }
 

@@ -1,7 +1,7 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DocumentError } from '../../src/common/document-error';
 import { AppConfig } from '../../src/config/app-config';
-import { toJobDto } from '../../src/jobs/dto/job.response';
+import { toJobDto } from '../../src/http/dto/job.response';
 import { OutcomeWriter } from '../../src/worker/outcome-writer';
 import { WorkerService } from '../../src/worker/worker.service';
 import { FakeExtractor } from '../support/fakes';

@@ -5,11 +5,9 @@ import multer, { MulterError } from 'multer';
 import type { Observable } from 'rxjs';
 import { DomainError, InvalidRequest, PayloadTooLarge } from '../common/errors';
 import { AppConfig } from '../config/app-config';
+import { DEFAULT_TENANT } from '../jobs/job.model';
 import { BlobStore } from '../storage/blob-store.port';
 import { BlobUploadEngine, type StreamedUpload, type UploadRequest } from './blob-upload.engine';
-
-/** The tenant of a request no auth guard has given one (until API keys and tenants arrive). */
-export const DEFAULT_TENANT = 'default';
 
 /**
  * Parses the multipart upload with the configured limits, streaming each file of field `files`
