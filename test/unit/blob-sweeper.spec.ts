@@ -1,3 +1,5 @@
+import { SqlDbFunctions } from '../../src/database/sql-db-functions';
+import { SqlJobStore } from '../../src/jobs/sql-job.store';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,12 +22,13 @@ const HOUR = 3600_000;
  */
 async function referenceBlob(sql: SqlClient, blobKey: string): Promise<void> {
   const jobId = randomUUID();
-  await sql.query('insert into inbox_jobs (id, total_files) values ($1, 1)', [jobId]);
-  await sql.query(
-    `insert into inbox_job_files (job_id, position, filename, content_type, size, sha256, bytes, blob_key)
-     values ($1, 0, 'a.pdf', 'application/pdf', 1, 'x', '\\x00', $2)`,
-    [jobId, blobKey],
-  );
+  await new SqlJobStore(new SqlDbFunctions(sql)).createJob({
+    id: jobId,
+    tenantId: 'default',
+    files: [{ filename: 'a.pdf', contentType: 'application/pdf', size: 1, sha256: 'x', blobKey }],
+    categories: null,
+    maxAttempts: 3,
+  });
 }
 
 describe.each(databaseTargets())('BlobSweeper on $name', (target) => {
