@@ -8,7 +8,7 @@
  */
 import OpenAI from 'openai';
 import type { ClassificationInput } from '../src/classifier/classifier.port';
-import { DEFAULT_CATEGORIES } from '../src/classifier/default-categories';
+import { loadTaxonomy } from '../src/classifier/taxonomy.loader';
 import { LocalClassifier } from '../src/classifier/local.classifier';
 import { OpenAIClassifier } from '../src/classifier/openai.classifier';
 import { hasCorpus } from '../test/support/corpus';
@@ -24,6 +24,8 @@ import {
   type Prediction,
 } from '../test/unit/classifier-corpus.support';
 import { ms, section, summary } from './stats';
+
+const DEFAULT_CATEGORIES = loadTaxonomy().categories;
 
 const categories = DEFAULT_CATEGORIES;
 

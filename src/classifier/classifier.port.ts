@@ -1,4 +1,15 @@
+import type { TextSource } from '../ocr/text-extractor.port';
 import type { Category } from './taxonomy';
+
+/** One page of a document as the classifier sees it. */
+export interface ClassifierPage {
+  /** 1-based page number, as the extractor numbered it. */
+  number: number;
+  text: string;
+  source: TextSource;
+  /** OCR confidence 0..1; null when the text was read (text layer, plain text), not recognised. */
+  confidence: number | null;
+}
 
 export interface TokenUsage {
   promptTokens: number;

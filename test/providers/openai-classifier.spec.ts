@@ -1,12 +1,14 @@
 import OpenAI from 'openai';
 import type { ClassificationInput } from '../../src/classifier/classifier.port';
 import { CorrectionStore, type Correction, type NewCorrection } from '../../src/classifier/correction-store.port';
-import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
+import { loadTaxonomy } from '../../src/classifier/taxonomy.loader';
 import { OpenAIClassifier, type OpenAIClassifierSettings } from '../../src/classifier/openai.classifier';
 import { PROMPT_VERSION } from '../../src/classifier/prompts';
 import { TrainingExamples } from '../../src/classifier/training-examples';
 import { apiError, completion, FakeOpenAIServer } from '../support/fake-openai.server';
 import { documentError } from '../support/document-error';
+
+const DEFAULT_CATEGORIES = loadTaxonomy().categories;
 
 const API_KEY = 'sk-test-1234567890abcdef-secret';
 const CATEGORIES = DEFAULT_CATEGORIES;

@@ -1,4 +1,4 @@
-import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
+import { loadTaxonomy } from '../../src/classifier/taxonomy.loader';
 import { describeWithCorpus } from '../support/corpus';
 import {
   accuracy,
@@ -8,6 +8,8 @@ import {
   predictZeroShot,
   type CorpusText,
 } from './classifier-corpus.support';
+
+const DEFAULT_CATEGORIES = loadTaxonomy().categories;
 
 /**
  * Accuracy of the local classifier on the corpus's 36 text PDFs (their own text layer; no OCR,

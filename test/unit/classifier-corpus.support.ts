@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extractText, getDocumentProxy } from 'unpdf';
-import type { Classification } from '../../src/classifier/classifier.port';
+import type { Classification, ClassifierPage } from '../../src/classifier/classifier.port';
 import { CorrectionStore, type Correction, type NewCorrection } from '../../src/classifier/correction-store.port';
 import { LocalClassifier } from '../../src/classifier/local.classifier';
 import type { Category } from '../../src/classifier/taxonomy';
@@ -13,6 +13,10 @@ export interface CorpusText {
   label: string;
   /** Documents of one group are the same content in two forms: never split them across train/test. */
   group: string;
+  /** The repository it came from (manifest's source_repo), for leave-one-source-out. */
+  source: string;
+  pages: ClassifierPage[];
+  /** The pages joined the way the worker stores them. */
   text: string;
 }
 
@@ -39,7 +43,14 @@ export async function corpusTextPdfs(maxPages = 50): Promise<CorpusText[]> {
     const pdf = await getDocumentProxy(new Uint8Array(readFileSync(entry.path)), { verbosity: 0 });
     const { text } = await extractText(pdf, { mergePages: false });
     const pages = text.slice(0, maxPages);
-    out.push({ file: entry.file, label: entry.label, group: PAIRS[entry.file] ?? entry.file, text: joinPages(pages) });
+    out.push({
+      file: entry.file,
+      label: entry.label,
+      group: PAIRS[entry.file] ?? entry.file,
+      source: entry.source,
+      pages: pages.map((t, i) => ({ number: i + 1, text: t, source: 'text-layer', confidence: null })),
+      text: joinPages(pages),
+    });
   }
   return out;
 }
@@ -87,12 +98,13 @@ export async function predictZeroShot(
 export async function predictLeaveOneGroupOut(
   docs: readonly CorpusText[],
   categories: readonly Category[],
+  groupOf: (doc: CorpusText) => string = (d) => d.group,
 ): Promise<Prediction[]> {
   const out: Prediction[] = [];
   const at = new Date(0);
-  for (const group of new Set(docs.map((d) => d.group))) {
+  for (const group of new Set(docs.map(groupOf))) {
     const rows: Correction[] = docs
-      .filter((d) => d.group !== group)
+      .filter((d) => groupOf(d) !== group)
       .map((d, i) => ({
         jobId: `train-${i}`,
         position: 0,
@@ -106,7 +118,7 @@ export async function predictLeaveOneGroupOut(
     const classifier = new LocalClassifier(
       new TrainingExamples(new ListCorrections(rows), { refreshMs: 60_000, limit: 10_000 }),
     );
-    for (const doc of docs.filter((d) => d.group === group)) {
+    for (const doc of docs.filter((d) => groupOf(d) === group)) {
       out.push({ doc, result: await classifier.classify(input(doc, categories)) });
     }
   }

@@ -1,8 +1,10 @@
 import type { ClassificationInput } from '../../src/classifier/classifier.port';
 import { CorrectionStore, type Correction, type NewCorrection } from '../../src/classifier/correction-store.port';
-import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
+import { loadTaxonomy } from '../../src/classifier/taxonomy.loader';
 import { LOCAL_MODEL_NAME, LocalClassifier } from '../../src/classifier/local.classifier';
 import { TrainingExamples } from '../../src/classifier/training-examples';
+
+const DEFAULT_CATEGORIES = loadTaxonomy().categories;
 
 /** In-memory CorrectionStore: a hand-written fake of the port. */
 class MemoryCorrections extends CorrectionStore {

@@ -1,5 +1,7 @@
-import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
+import { loadTaxonomy } from '../../src/classifier/taxonomy.loader';
 import { answerSchema, cutText, describeTaxonomy, parseAnswer, systemPrompt } from '../../src/classifier/prompts';
+
+const DEFAULT_CATEGORIES = loadTaxonomy().categories;
 
 describe('prompts', () => {
   it('describes every category and the other fallback', () => {

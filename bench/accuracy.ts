@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:accuracy`: the local classifier's quality on the shared corpus, taxonomy only
+ * and leave-one-source-out (manifest's source_repo: a document is never judged by a model that
+ * saw a document of its source), with per-class precision/recall/F1, macro-F1, the confusion
+ * matrix, expected calibration error and reliability plots (bench/results/), then OCR character
+ * error rate per engine (bench/ocr-cer.ts). The last line is one JSON object with the headline
+ * figures. Images and scanned PDFs are read through the project's OCR once and cached outside the
+ * repository (BENCH_CLASSIFIER_OCR_CACHE, default /tmp/doc-inbox-ocr-cache).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadTaxonomy } from '../src/classifier/taxonomy.loader';
+import { hasCorpus } from '../test/support/corpus';
+import { corpusOcrTexts } from '../test/unit/classifier-corpus-ocr.support';
+import {
+  corpusTextPdfs,
+  predictLeaveOneGroupOut,
+  predictZeroShot,
+  type CorpusText,
+  type Prediction,
+} from '../test/unit/classifier-corpus.support';
+import {
+  accuracyOf,
+  confusion,
+  expectedCalibrationError,
+  macroF1,
+  perClassFigures,
+  reliabilityBins,
+  type Judged,
+} from './accuracy-metrics';
+import { writeReliabilityPlot } from './accuracy-plot';
+import { measureCer } from './ocr-cer';
+
+const RESULTS_DIR = join(__dirname, '..', '..', 'bench', 'results');
+
+interface Figures {
+  macroF1: number;
+  ece: number;
+  perClassF1: Record<string, number>;
+}
+
+async function corpusDocuments(): Promise<CorpusText[]> {
+  const pdfs = await corpusTextPdfs();
+  const scanned = await corpusOcrTexts({
+    dir: process.env.BENCH_CLASSIFIER_OCR_CACHE ?? '/tmp/doc-inbox-ocr-cache',
+    languages: process.env.BENCH_CLASSIFIER_OCR_LANGUAGES ?? 'eng+fra+deu+nld',
+    ocrMissing: process.env.BENCH_ACCURACY_OCR !== '0',
+    log: (line) => console.log(line),
+  });
+  return [...pdfs, ...scanned];
+}
+
+function judged(predictions: readonly Prediction[]): Judged[] {
+  return predictions.map((p) => ({ truth: p.doc.label, label: p.result.label, confidence: p.result.confidence }));
+}
+
+function report(name: string, slug: string, predictions: readonly Prediction[], classes: string[]): Figures {
+  const all = judged(predictions);
+  const figures = perClassFigures(all, classes);
+  const ece = expectedCalibrationError(all);
+  const macro = macroF1(figures);
+  console.log(`\n## ${name}: ${predictions.length} documents, accuracy ${pct(accuracyOf(all))}`);
+  console.log(`macro-F1 ${macro.toFixed(3)}   ECE (10 bins) ${ece.toFixed(3)}`);
+  console.log(`${'class'.padEnd(17)} support precision recall   F1`);
+  for (const f of figures) {
+    console.log(
+      `${f.label.padEnd(17)} ${String(f.support).padStart(7)} ${f.precision.toFixed(3).padStart(9)} ${f.recall.toFixed(3).padStart(6)} ${f.f1.toFixed(3).padStart(6)}`,
+    );
+  }
+  const matrix = confusion(all, classes);
+  const short = (label: string) => label.slice(0, 6);
+  console.log(
+    `confusion (rows: truth; columns: answer)\n${''.padEnd(17)}${matrix.columns.map((c) => short(c).padStart(7)).join('')}`,
+  );
+  for (const row of matrix.rows) {
+    console.log(`${row.label.padEnd(17)}${row.counts.map((n) => String(n || '.').padStart(7)).join('')}`);
+  }
+  const bins = reliabilityBins(all);
+  console.log('reliability: bin  count  mean confidence  share right');
+  for (const b of bins.filter((b) => b.count > 0)) {
+    console.log(
+      `  [${b.from.toFixed(1)}, ${b.to.toFixed(1)}) ${String(b.count).padStart(4)}  ${b.confidence.toFixed(3).padStart(15)}  ${b.accuracy.toFixed(3).padStart(11)}`,
+    );
+  }
+  const misses = predictions.filter((p) => p.result.label !== p.doc.label);
+  if (misses.length > 0) {
+    console.log('misses:');
+    for (const p of misses) console.log(`  ${p.doc.file} -> ${p.result.label} (${p.result.confidence})`);
+  }
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const plot = join(RESULTS_DIR, `reliability-${slug}.png`);
+  writeReliabilityPlot(plot, name, bins, ece);
+  console.log(`reliability plot: ${plot}`);
+  return { macroF1: macro, ece, perClassF1: Object.fromEntries(figures.map((f) => [f.label, round(f.f1)])) };
+}
+
+async function main(): Promise<void> {
+  if (!hasCorpus) {
+    console.log('corpus not found: nothing to measure');
+    console.log(
+      JSON.stringify({ macro_f1: null, macro_f1_loso: null, ece_loso: null, cer: {}, per_class_f1_loso: {} }),
+    );
+    return;
+  }
+  console.log(`# Classification accuracy (node ${process.version}, ${new Date().toISOString()})`);
+  const categories = loadTaxonomy(undefined).categories;
+  const docs = await corpusDocuments();
+  const classes = [...new Set(docs.map((d) => d.label))].sort();
+  const sources = new Set(docs.map((d) => d.source));
+  console.log(`${docs.length} labelled documents, ${classes.length} classes, ${sources.size} sources`);
+
+  const zero = report('taxonomy only', 'taxonomy', await predictZeroShot(docs, categories), classes);
+  const loso = report(
+    'leave-one-source-out',
+    'loso',
+    await predictLeaveOneGroupOut(docs, categories, (d) => d.source),
+    classes,
+  );
+
+  console.log('\n## OCR character error rate (SROIE receipts)');
+  const cer = await measureCer();
+  for (const [engine, rate] of Object.entries(cer)) console.log(`${engine}: ${rate.toFixed(3)}`);
+
+  console.log(
+    JSON.stringify({
+      macro_f1: round(zero.macroF1),
+      macro_f1_loso: round(loso.macroF1),
+      ece_loso: round(loso.ece),
+      cer: Object.fromEntries(Object.entries(cer).map(([k, v]) => [k, round(v)])),
+      per_class_f1_loso: loso.perClassF1,
+    }),
+  );
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
