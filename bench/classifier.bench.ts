@@ -30,7 +30,13 @@ const DEFAULT_CATEGORIES = loadTaxonomy().categories;
 const categories = DEFAULT_CATEGORIES;
 
 function input(text: string): ClassificationInput {
-  return { text, pageCount: 1, filename: 'bench.pdf', categories, signal: new AbortController().signal };
+  return {
+    pages: [{ number: 1, text, source: 'text-layer', confidence: null }],
+    pageCount: 1,
+    filename: 'bench.pdf',
+    categories,
+    signal: new AbortController().signal,
+  };
 }
 
 function printAccuracy(name: string, predictions: Prediction[]): void {
@@ -92,7 +98,7 @@ async function benchLocalSpeed(texts: string[]): Promise<void> {
           'Dear Sir, yours sincerely',
           'Account statement opening balance closing balance',
         ];
-  const classifier = new LocalClassifier(null);
+  const classifier = new LocalClassifier(null, categories);
   await classifier.classify(input(docs[0])); // trains the model once
   const rounds = Math.max(1, Math.ceil(2000 / docs.length));
   const chars = docs.reduce((n, d) => n + d.length, 0);

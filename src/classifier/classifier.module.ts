@@ -30,7 +30,7 @@ import { TrainingExamples } from './training-examples';
       useFactory: (store: CorrectionStore) => new TrainingExamples(store),
       inject: [CorrectionStore],
     },
-    { provide: Classifier, useFactory: createClassifier, inject: [AppConfig, TrainingExamples] },
+    { provide: Classifier, useFactory: createClassifier, inject: [AppConfig, TrainingExamples, Taxonomy] },
     CorrectionsService,
   ],
   exports: [Classifier, Taxonomy, CorrectionStore],

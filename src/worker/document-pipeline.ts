@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { Classifier, type TokenUsage } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
 import { DocumentError } from '../common/document-error';
 import { AppConfig } from '../config/app-config';
 import type { ClaimedJob, DocumentResult, FileOutcome, PendingFile } from '../jobs/job.model';
 import { JobStore } from '../jobs/job-store.port';
+import { PageImageRenderer } from '../ocr/page-image.renderer';
 import { TextExtractor, type ExtractionResult } from '../ocr/text-extractor.port';
 
 /** Thrown to give the whole job back for a later attempt (a provider is down, not the file bad). */
@@ -28,6 +29,8 @@ export class DocumentPipeline {
     private readonly classifier: Classifier,
     private readonly taxonomy: Taxonomy,
     private readonly config: AppConfig,
+    /** Page images for a classifier that looks at pages; absent: none are offered. */
+    @Optional() private readonly pageImages: PageImageRenderer | null = null,
   ) {}
 
   categoriesFor(job: ClaimedJob): Category[] {
@@ -63,11 +66,17 @@ export class DocumentPipeline {
       stage = 'classify';
       const classification = await raceAbort(
         this.classifier.classify({
-          text,
+          pages: extraction.pages,
           pageCount: extraction.pageCount,
           filename: file.filename,
           categories,
           signal,
+          ...(this.pageImages
+            ? {
+                pageImages: (numbers: number[]) =>
+                  this.pageImages!.render({ bytes, contentType: file.contentType }, numbers, signal),
+              }
+            : {}),
         }),
         signal,
       );

@@ -24,7 +24,13 @@ function input(
   text = 'INVOICE No. 42\nAmount due: 120.00 EUR\nDue date: 1 Dec 2026',
   signal = new AbortController().signal,
 ): ClassificationInput {
-  return { text, pageCount: 1, filename: 'inv-42.pdf', categories: CATEGORIES, signal };
+  return {
+    pages: [{ number: 1, text, source: 'text-layer', confidence: null }],
+    pageCount: 1,
+    filename: 'inv-42.pdf',
+    categories: CATEGORIES,
+    signal,
+  };
 }
 
 function answer(label: string, confidence = 0.93, reasons = ['titled INVOICE', 'amount due']): string {

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { extractText, getDocumentProxy } from 'unpdf';
-import type { Classification, ClassifierPage } from '../../src/classifier/classifier.port';
+import type { Classification, ClassificationInput, ClassifierPage } from '../../src/classifier/classifier.port';
 import { CorrectionStore, type Correction, type NewCorrection } from '../../src/classifier/correction-store.port';
-import { LocalClassifier } from '../../src/classifier/local.classifier';
+import {
+  DEFAULT_LOCAL_SETTINGS,
+  LocalClassifier,
+  type LocalClassifierSettings,
+  type RankedType,
+} from '../../src/classifier/local.classifier';
 import type { Category } from '../../src/classifier/taxonomy';
 import { TrainingExamples } from '../../src/classifier/training-examples';
 import { corpusManifest } from '../support/corpus';
@@ -78,16 +83,24 @@ class ListCorrections extends CorrectionStore {
 export interface Prediction {
   doc: CorpusText;
   result: Classification;
+  /** Every type of the taxonomy with its score and calibrated probability, best first. */
+  ranking: RankedType[];
+}
+
+async function predict(classifier: LocalClassifier, doc: CorpusText, categories: readonly Category[]) {
+  const request = input(doc, categories);
+  return { doc, result: await classifier.classify(request), ranking: await classifier.rank(request) };
 }
 
 /** Taxonomy only: how the classifier does on a fresh install with no corrections. */
 export async function predictZeroShot(
   docs: readonly CorpusText[],
   categories: readonly Category[],
+  settings: LocalClassifierSettings = DEFAULT_LOCAL_SETTINGS,
 ): Promise<Prediction[]> {
-  const classifier = new LocalClassifier(null);
+  const classifier = new LocalClassifier(null, categories, settings);
   const out: Prediction[] = [];
-  for (const doc of docs) out.push({ doc, result: await classifier.classify(input(doc, categories)) });
+  for (const doc of docs) out.push(await predict(classifier, doc, categories));
   return out;
 }
 
@@ -99,6 +112,7 @@ export async function predictLeaveOneGroupOut(
   docs: readonly CorpusText[],
   categories: readonly Category[],
   groupOf: (doc: CorpusText) => string = (d) => d.group,
+  settings: LocalClassifierSettings = DEFAULT_LOCAL_SETTINGS,
 ): Promise<Prediction[]> {
   const out: Prediction[] = [];
   const at = new Date(0);
@@ -117,9 +131,11 @@ export async function predictLeaveOneGroupOut(
       }));
     const classifier = new LocalClassifier(
       new TrainingExamples(new ListCorrections(rows), { refreshMs: 60_000, limit: 10_000 }),
+      categories,
+      settings,
     );
     for (const doc of docs.filter((d) => groupOf(d) === group)) {
-      out.push({ doc, result: await classifier.classify(input(doc, categories)) });
+      out.push(await predict(classifier, doc, categories));
     }
   }
   return out;
@@ -144,10 +160,10 @@ export function perClass(
   return table;
 }
 
-function input(doc: CorpusText, categories: readonly Category[]) {
+function input(doc: CorpusText, categories: readonly Category[]): ClassificationInput {
   return {
-    text: doc.text,
-    pageCount: 1,
+    pages: doc.pages,
+    pageCount: doc.pages.length,
     filename: doc.file.split('/').pop()!,
     categories,
     signal: new AbortController().signal,

@@ -85,7 +85,7 @@ describe('ClassifierModule wiring', () => {
       expect(classifier).toBeInstanceOf(OpenAIClassifier);
 
       const result = await classifier.classify({
-        text: 'INVOICE 1',
+        pages: [{ number: 1, text: 'INVOICE 1', source: 'text-layer', confidence: null }],
         pageCount: 1,
         filename: 'a.pdf',
         categories: moduleRef.get(Taxonomy).select(null),
