@@ -10,9 +10,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  bestTypeConfidence,
   calibratedProbabilities,
+  fitConfidence,
   fitTemperature,
   LOCAL_CALIBRATION,
+  type LocalCalibration,
   type ScoredSample,
 } from '../src/classifier/calibration';
 import { OTHER } from '../src/classifier/taxonomy';
@@ -84,24 +87,42 @@ function samples(predictions: readonly Prediction[]): ScoredSample[] {
     .filter((s) => s.truth >= 0);
 }
 
+/** Both calibration steps fitted on these predictions' scores (see calibration.ts). */
+function fitCalibration(predictions: readonly Prediction[]): LocalCalibration {
+  const temperature = fitTemperature(samples(predictions));
+  const best = predictions
+    .filter((p) => p.result.confidence > 0 || p.result.label !== OTHER)
+    .map((p) => {
+      const types = p.ranking.filter((r) => r.label !== OTHER);
+      const probabilities = calibratedProbabilities(
+        types.map((r) => r.score),
+        { temperature },
+      );
+      return { probability: probabilities[0], score: types[0].score, right: types[0].label === p.doc.label };
+    });
+  return { temperature, ...fitConfidence(best) };
+}
+
+/** The best type's confidence for a prediction under a calibration. */
+function confidenceUnder(p: Prediction, calibration: LocalCalibration): number {
+  const types = p.ranking.filter((r) => r.label !== OTHER);
+  const probabilities = calibratedProbabilities(
+    types.map((r) => r.score),
+    calibration,
+  );
+  return bestTypeConfidence(probabilities[0], types[0].score, calibration);
+}
+
 /**
- * ECE with the temperature fitted without the judged document's source (on the other sources'
+ * ECE with the calibration fitted without the judged document's source (on the other sources'
  * leave-one-source-out scores): calibration judged on documents it never saw, like the classes.
  */
 function crossFittedEce(predictions: readonly Prediction[]): { ece: number; bins: ReliabilityBin[] } {
   const out: Judged[] = [];
   for (const source of new Set(predictions.map((p) => p.doc.source))) {
-    const temperature = fitTemperature(samples(predictions.filter((p) => p.doc.source !== source)));
+    const calibration = fitCalibration(predictions.filter((p) => p.doc.source !== source));
     const held = predictions.filter((p) => p.doc.source === source);
-    out.push(
-      ...bestTypeJudged(held, (p) => {
-        const probabilities = calibratedProbabilities(
-          p.ranking.map((r) => r.score),
-          { temperature },
-        );
-        return probabilities[p.ranking.findIndex((r) => r.label !== OTHER)];
-      }),
-    );
+    out.push(...bestTypeJudged(held, (p) => confidenceUnder(p, calibration)));
   }
   return { ece: expectedCalibrationError(out), bins: reliabilityBins(out) };
 }
@@ -168,12 +189,13 @@ async function main(): Promise<void> {
   const loso = report('leave-one-source-out', 'loso', losoPredictions, classes);
 
   console.log('\n## Calibration (temperature scaling of the class scores)');
-  const fitted = fitTemperature(samples(losoPredictions));
-  console.log(
-    `fitted temperature on all leave-one-source-out scores: ${fitted.toFixed(4)} (stored: ${LOCAL_CALIBRATION.temperature})`,
-  );
+  const fitted = fitCalibration(losoPredictions);
+  const show = (c: LocalCalibration) =>
+    `temperature ${c.temperature.toFixed(4)}, slope ${c.slope.toFixed(3)}, scoreWeight ${c.scoreWeight.toFixed(3)}, bias ${c.bias.toFixed(3)}`;
+  console.log(`fitted on all leave-one-source-out scores: ${show(fitted)}`);
+  console.log(`stored in src/classifier/calibration.ts:   ${show(LOCAL_CALIBRATION)}`);
   const cross = crossFittedEce(losoPredictions);
-  console.log(`ECE, leave-one-source-out, temperature cross-fitted without the judged source: ${cross.ece.toFixed(3)}`);
+  console.log(`ECE, leave-one-source-out, calibration cross-fitted without the judged source: ${cross.ece.toFixed(3)}`);
   writeReliabilityPlot(
     join(RESULTS_DIR, 'reliability-loso-crossfitted.png'),
     'LOSO, cross-fitted',

@@ -1,11 +1,18 @@
 /**
  * Turning the local model's class scores into probabilities that mean what they say: among
- * documents given 0.8, about 80% are right. Temperature scaling (one parameter, so 88 corpus
- * documents can fit it without learning the corpus by heart): p = softmax(score / T).
+ * documents given 0.8, about 80% are right. Two steps, few parameters (so 88 corpus documents
+ * can fit them without learning the corpus by heart):
+ * 1. temperature scaling: every type's probability p = softmax(score / T);
+ * 2. the best type's confidence = sigmoid(slope * logit(p) + scoreWeight * score + bias): the
+ *    softmax says how far the best type is ahead of the others, the score how much evidence
+ *    there is at all (a photo whose OCR read ten words can be far ahead on little evidence).
  */
 export interface LocalCalibration {
   /** Softmax temperature over the class scores (scores are roughly in [0, 2]). */
   temperature: number;
+  slope: number;
+  scoreWeight: number;
+  bias: number;
 }
 
 /**
@@ -15,10 +22,24 @@ export interface LocalCalibration {
  * other source, 88 documents from 20 sources). The bench also reports ECE with the temperature
  * fitted without the judged document's source (cross-fitted), the honest figure.
  */
-export const LOCAL_CALIBRATION: LocalCalibration = { temperature: 0.06 };
+export const LOCAL_CALIBRATION: LocalCalibration = {
+  temperature: 0.068,
+  slope: 0.353,
+  scoreWeight: 1.529,
+  bias: 0.833,
+};
+
+/** The best type's calibrated confidence, from its softmax probability and its score. */
+export function bestTypeConfidence(probability: number, score: number, c: LocalCalibration): number {
+  const logit = Math.log(clamp(probability) / (1 - clamp(probability)));
+  return sigmoid(c.slope * logit + c.scoreWeight * score + c.bias);
+}
 
 /** softmax(x / T): positive, sums to 1, order-preserving. */
-export function calibratedProbabilities(scores: readonly number[], calibration: LocalCalibration): number[] {
+export function calibratedProbabilities(
+  scores: readonly number[],
+  calibration: Pick<LocalCalibration, 'temperature'>,
+): number[] {
   if (scores.length === 0) return [];
   const max = Math.max(...scores);
   const exps = scores.map((x) => Math.exp((x - max) / calibration.temperature));
@@ -68,4 +89,71 @@ export function fitTemperature(samples: readonly ScoredSample[], min = 0.005, ma
     }
   }
   return Math.exp((lo + hi) / 2);
+}
+
+/** One best type: its softmax probability, its score, and whether it was right. */
+export interface BestTypeSample {
+  probability: number;
+  score: number;
+  right: boolean;
+}
+
+/**
+ * slope, scoreWeight and bias minimising the log-loss of "the best type is right" (logistic
+ * regression on two features, Newton's method with a little L2 so a perfectly separable corpus
+ * does not send the weights to infinity).
+ */
+export function fitConfidence(
+  samples: readonly BestTypeSample[],
+): Pick<LocalCalibration, 'slope' | 'scoreWeight' | 'bias'> {
+  const rows = samples.map((s) => ({
+    x: [Math.log(clamp(s.probability) / (1 - clamp(s.probability))), s.score, 1],
+    y: s.right ? 1 : 0,
+  }));
+  let w = [1, 0, 0];
+  const l2 = 0.1;
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const gradient = [0, 0, 0];
+    const hessian = [
+      [l2, 0, 0],
+      [0, l2, 0],
+      [0, 0, 1e-6],
+    ];
+    for (let k = 0; k < 2; k++) gradient[k] += l2 * (w[k] - (k === 0 ? 1 : 0));
+    for (const { x, y } of rows) {
+      const p = sigmoid(x[0] * w[0] + x[1] * w[1] + x[2] * w[2]);
+      for (let i = 0; i < 3; i++) {
+        gradient[i] += (p - y) * x[i];
+        for (let j = 0; j < 3; j++) hessian[i][j] += p * (1 - p) * x[i] * x[j];
+      }
+    }
+    const step = solve3(hessian, gradient);
+    w = w.map((v, i) => v - step[i]);
+    if (Math.max(...step.map(Math.abs)) < 1e-9) break;
+  }
+  return { slope: w[0], scoreWeight: w[1], bias: w[2] };
+}
+
+function solve3(a: number[][], b: number[]): number[] {
+  const m = a.map((row, i) => [...row, b[i]]);
+  for (let col = 0; col < 3; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < 3; r++) if (Math.abs(m[r][col]) > Math.abs(m[pivot][col])) pivot = r;
+    [m[col], m[pivot]] = [m[pivot], m[col]];
+    for (let r = 0; r < 3; r++) {
+      if (r === col || m[col][col] === 0) continue;
+      const f = m[r][col] / m[col][col];
+      for (let c = col; c < 4; c++) m[r][c] -= f * m[col][c];
+    }
+  }
+  return m.map((row, i) => (row[i] === 0 ? 0 : row[3] / row[i]));
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** Keeps logits finite: a softmax probability can round to exactly 0 or 1. */
+function clamp(p: number): number {
+  return Math.min(1 - 1e-6, Math.max(1e-6, p));
 }
