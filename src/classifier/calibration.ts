@@ -112,6 +112,14 @@ export function fitConfidence(
   }));
   let w = [1, 0, 0];
   const l2 = 0.1;
+  const loss = (v: number[]) => {
+    let sum = (l2 * ((v[0] - 1) ** 2 + v[1] ** 2)) / 2;
+    for (const { x, y } of rows) {
+      const p = clamp(sigmoid(x[0] * v[0] + x[1] * v[1] + x[2] * v[2]));
+      sum -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
+    }
+    return sum;
+  };
   for (let iteration = 0; iteration < 50; iteration++) {
     const gradient = [0, 0, 0];
     const hessian = [
@@ -127,9 +135,17 @@ export function fitConfidence(
         for (let j = 0; j < 3; j++) hessian[i][j] += p * (1 - p) * x[i] * x[j];
       }
     }
+    // Damped Newton: halve the step until the loss goes down (plain Newton can overshoot).
     const step = solve3(hessian, gradient);
-    w = w.map((v, i) => v - step[i]);
-    if (Math.max(...step.map(Math.abs)) < 1e-9) break;
+    const before = loss(w);
+    let scale = 1;
+    let next = w.map((v, i) => v - step[i]);
+    while (loss(next) > before && scale > 1e-6) {
+      scale /= 2;
+      next = w.map((v, i) => v - scale * step[i]);
+    }
+    w = next;
+    if (Math.max(...step.map((x) => Math.abs(x * scale))) < 1e-9) break;
   }
   return { slope: w[0], scoreWeight: w[1], bias: w[2] };
 }
