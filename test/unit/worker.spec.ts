@@ -60,6 +60,10 @@ describe('JobRunner and DocumentPipeline', () => {
     });
     // The job narrowed the taxonomy: the classifier saw only that category.
     expect(s.classifier.inputs[0].categories.map((c) => c.id)).toEqual(['invoice']);
+    // The classifier gets the extractor's pages, numbered, with their source.
+    expect(s.classifier.inputs[0].pages).toEqual([
+      { number: 1, text: 'INVOICE 42', source: 'plain-text', confidence: null },
+    ]);
     expect(s.store.calls.filter((c) => c.startsWith('record'))).toEqual(['record:1', 'record:1']);
     expect((await s.store.getDocument(job.id, 0))?.text).toBe('INVOICE 42');
   });
