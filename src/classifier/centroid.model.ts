@@ -183,6 +183,21 @@ export class CentroidModel {
       page: pageTerms.find((p) => term.split(' ').every((t) => p.terms.has(t)))?.number ?? pages[0]?.number ?? 1,
     });
 
+    // Longest match wins: a word read once, inside another type's matched phrase ("factura" in
+    // "factura simplificada", "bon" in "bon de commande"), is not also that word's keyword.
+    const inPhrases = new Map<string, Set<string>>();
+    for (const [label, entries] of this.keywords) {
+      for (const k of entries) {
+        if (!k.phrase.includes(' ') || !k.terms.every((t) => region.has(t))) continue;
+        for (const word of k.phrase.split(' ')) {
+          if (!inPhrases.has(word)) inPhrases.set(word, new Set());
+          inPhrases.get(word)!.add(label);
+        }
+      }
+    }
+    const claimedElsewhere = (word: string, label: string) =>
+      region.get(word) === 1 && [...(inPhrases.get(word) ?? [])].some((other) => other !== label);
+
     const scores = this.labels.map((label): ClassScore => {
       const centroid = this.centroids.get(label)!;
       let cos = 0;
@@ -198,6 +213,7 @@ export class CentroidModel {
       const matched: string[] = [];
       for (const k of this.keywords.get(label) ?? []) {
         if (!k.terms.every((t) => region.has(t))) continue;
+        if (!k.phrase.includes(' ') && claimedElsewhere(k.phrase, label)) continue;
         const place = k.terms.every((t) => title.has(t))
           ? TITLE_BOOST
           : laterPages && !k.terms.every((t) => firstPageTerms.has(t))
