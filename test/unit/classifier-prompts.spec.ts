@@ -24,7 +24,7 @@ describe('prompts', () => {
   });
 
   it('keeps short texts whole and marks pages by their number', () => {
-    expect(cutText([{ number: 1, text: 'only page' }], 100)).toBe('only page');
+    expect(cutText([{ number: 1, text: 'only page' }], 100)).toBe('[page 1]\nonly page');
     expect(
       cutText(
         [
@@ -40,7 +40,7 @@ describe('prompts', () => {
     const text = `BEGIN ${'x'.repeat(10_000)} FINISH`;
     const cut = cutText([{ number: 1, text }], 500);
     expect(cut.length).toBeLessThanOrEqual(2000);
-    expect(cut.startsWith('BEGIN')).toBe(true);
+    expect(cut.startsWith('[page 1]\nBEGIN')).toBe(true);
     expect(cut.endsWith('FINISH')).toBe(true);
     expect(cut).toMatch(/\[\.\.\. 8\d{3} characters omitted \.\.\.\]/);
   });
