@@ -158,20 +158,23 @@ export class CentroidModel {
   /** Every class's score for a document's pages, best first. */
   score(pages: readonly PageText[]): ClassScore[] {
     const surface = new Map<string, string>();
-    const { counts, tokens, firstPage, pageTerms } = documentCounts(pages, this.settings, (text) =>
+    const { counts, plain, tokens, perPage } = documentCounts(pages, this.settings, (text) =>
       stems(text, surface).map((t) => {
         const known = this.vocabulary.correct(t);
         if (known !== t && !surface.has(known)) surface.set(known, surface.get(t) ?? t);
         return known;
       }),
     );
+    const firstPage = perPage[0]?.tokens ?? [];
+    // Words per page, for telling where evidence is (a phrase: all its words on that page).
+    const pageTerms = perPage.map((p) => ({ number: p.number, terms: new Set(p.tokens) }));
     const title = termCounts(firstPage.slice(0, TITLE_STEMS));
     // Keywords only on later pages count less: an invoice attached to a letter is still a letter.
     const laterPages = pageTerms.length > 1;
-    const firstPageTerms = pageTerms[0]?.terms ?? new Set<string>();
+    const firstPageTerms = pageTerms.length > 1 ? termCounts(firstPage) : plain;
     const region =
       tokens.length <= KEYWORD_HEAD_STEMS + KEYWORD_TAIL_STEMS
-        ? termCounts(tokens)
+        ? plain
         : merge(termCounts(tokens.slice(0, KEYWORD_HEAD_STEMS)), termCounts(tokens.slice(-KEYWORD_TAIL_STEMS)));
     const vector = weigh(counts, this.idf);
     const neighbours = this.nearestByLabel(vector);
@@ -256,8 +259,8 @@ export class CentroidModel {
 
 /**
  * A document's term counts, its first page's words counting `firstPageWeight` times when there
- * are several pages. Long documents keep their beginning (title, parties) and their end (totals,
- * signatures), `headChars` and `tailChars` of them.
+ * are several pages (`counts`), and as read (`plain`). Long documents keep their beginning
+ * (title, parties) and their end (totals, signatures), `headChars` and `tailChars` of them.
  */
 function documentCounts(
   pages: readonly PageText[],
@@ -265,19 +268,18 @@ function documentCounts(
   tokenize: (text: string) => string[],
 ): {
   counts: Map<string, number>;
+  plain: Map<string, number>;
   tokens: string[];
-  firstPage: string[];
-  pageTerms: Array<{ number: number; terms: Set<string> }>;
+  perPage: Array<{ number: number; tokens: string[] }>;
 } {
   const perPage = cutPages(pages, s).map((p) => ({ number: p.number, tokens: tokenize(p.text) }));
   const tokens = perPage.flatMap((p) => p.tokens);
-  const counts = termCounts(tokens);
-  const firstPage = perPage[0]?.tokens ?? [];
-  if (perPage.length > 1 && s.firstPageWeight !== 1) {
-    for (const [term, n] of termCounts(firstPage)) counts.set(term, counts.get(term)! + n * (s.firstPageWeight - 1));
-  }
-  const pageTerms = perPage.map((p) => ({ number: p.number, terms: new Set(termCounts(p.tokens).keys()) }));
-  return { counts, tokens, firstPage, pageTerms };
+  const plain = termCounts(tokens);
+  if (perPage.length <= 1 || s.firstPageWeight === 1) return { counts: plain, plain, tokens, perPage };
+  const counts = new Map(plain);
+  for (const [term, n] of termCounts(perPage[0].tokens))
+    counts.set(term, counts.get(term)! + n * (s.firstPageWeight - 1));
+  return { counts, plain, tokens, perPage };
 }
 
 /** The pages (or parts of pages) within the first `headChars` and the last `tailChars` characters. */
