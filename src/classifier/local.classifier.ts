@@ -115,7 +115,10 @@ export class LocalClassifier extends Classifier {
       return { ...base, label: OTHER, confidence: 0, reasons: ['none of the requested types fits', ...narrowedAway] };
     }
     const evidence = evidenceFor(best);
-    const confidence = round(bestTypeConfidence(best.probability, best.score, this.settings.calibration));
+    // The confidence step was fitted on documents' best types; a type behind a better one that
+    // the request left out keeps at most its (temperature-calibrated) softmax probability.
+    const calibrated = bestTypeConfidence(best.probability, best.score, this.settings.calibration);
+    const confidence = round(best === overall ? calibrated : Math.min(calibrated, best.probability));
     if (overall.label === OTHER) {
       return {
         ...base,
