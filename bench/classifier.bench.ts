@@ -8,7 +8,7 @@
  */
 import OpenAI from 'openai';
 import type { ClassificationInput } from '../src/classifier/classifier.port';
-import { DEFAULT_CATEGORIES } from '../src/classifier/default-categories';
+import { loadTaxonomy } from '../src/classifier/taxonomy.loader';
 import { LocalClassifier } from '../src/classifier/local.classifier';
 import { OpenAIClassifier } from '../src/classifier/openai.classifier';
 import { hasCorpus } from '../test/support/corpus';
@@ -25,10 +25,18 @@ import {
 } from '../test/unit/classifier-corpus.support';
 import { ms, section, summary } from './stats';
 
+const DEFAULT_CATEGORIES = loadTaxonomy().categories;
+
 const categories = DEFAULT_CATEGORIES;
 
 function input(text: string): ClassificationInput {
-  return { text, pageCount: 1, filename: 'bench.pdf', categories, signal: new AbortController().signal };
+  return {
+    pages: [{ number: 1, text, source: 'text-layer', confidence: null }],
+    pageCount: 1,
+    filename: 'bench.pdf',
+    categories,
+    signal: new AbortController().signal,
+  };
 }
 
 function printAccuracy(name: string, predictions: Prediction[]): void {
@@ -90,7 +98,7 @@ async function benchLocalSpeed(texts: string[]): Promise<void> {
           'Dear Sir, yours sincerely',
           'Account statement opening balance closing balance',
         ];
-  const classifier = new LocalClassifier(null);
+  const classifier = new LocalClassifier(null, categories);
   await classifier.classify(input(docs[0])); // trains the model once
   const rounds = Math.max(1, Math.ceil(2000 / docs.length));
   const chars = docs.reduce((n, d) => n + d.length, 0);

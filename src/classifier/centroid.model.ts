@@ -8,6 +8,20 @@ export interface LabelledText {
   text: string;
 }
 
+/** One page of a document to score. */
+export interface PageText {
+  number: number;
+  text: string;
+}
+
+/** Where a piece of evidence was found. */
+export interface Evidence {
+  /** The keyword or word as written in the document. */
+  term: string;
+  /** The first page it occurs on. */
+  page: number;
+}
+
 export interface CentroidModelSettings {
   /** How many labelled documents the taxonomy's own description is worth in a centroid. */
   priorWeight: number;
@@ -18,6 +32,11 @@ export interface CentroidModelSettings {
   /** Characters read from the start and from the end of a long text. */
   headChars: number;
   tailChars: number;
+  /**
+   * How many times the first page's words count in a document of several pages: the first page
+   * says what a document is (title, letterhead, form name); later pages are its body.
+   */
+  firstPageWeight: number;
 }
 
 export const DEFAULT_MODEL_SETTINGS: CentroidModelSettings = {
@@ -26,6 +45,7 @@ export const DEFAULT_MODEL_SETTINGS: CentroidModelSettings = {
   keywordWeight: 0.6,
   headChars: 20_000,
   tailChars: 5_000,
+  firstPageWeight: 2,
 };
 
 export interface ClassScore {
@@ -35,10 +55,10 @@ export interface ClassScore {
   centroid: number;
   /** Cosine similarity to the nearest labelled document of the class (0 without any). */
   neighbour: number;
-  /** Keywords of the class found in the text, as written there. */
-  keywords: string[];
-  /** The terms that weigh most in the centroid similarity, as written in the text. */
-  terms: string[];
+  /** Keywords of the class found in the text, as written there, with the page they are on. */
+  keywords: Evidence[];
+  /** The terms that weigh most in the centroid similarity, as written in the text, with their page. */
+  terms: Evidence[];
 }
 
 type Vector = Map<string, number>;
@@ -97,7 +117,7 @@ export class CentroidModel {
     if (usable.some((d) => d.label === 'other')) labels.push('other');
 
     const priorCounts = new Map(categories.map((c) => [c.id, categoryCounts(c)]));
-    const docCounts = usable.map((d) => termCounts(stems(cut(d.text, settings))));
+    const docCounts = usable.map((d) => documentCounts(storedPages(d.text), settings, (t) => stems(t)).counts);
 
     const df = new Map<string, number>();
     for (const counts of [...priorCounts.values(), ...docCounts]) {
@@ -135,27 +155,51 @@ export class CentroidModel {
     );
   }
 
-  /** Every class's score for a text, best first. */
-  score(text: string): ClassScore[] {
+  /** Every class's score for a document's pages, best first. */
+  score(pages: readonly PageText[]): ClassScore[] {
     const surface = new Map<string, string>();
-    const tokens = stems(cut(text, this.settings), surface).map((t) => {
-      const known = this.vocabulary.correct(t);
-      if (known !== t && !surface.has(known)) surface.set(known, surface.get(t) ?? t);
-      return known;
-    });
-    const counts = termCounts(tokens);
-    const title = termCounts(tokens.slice(0, TITLE_STEMS));
+    const { counts, plain, tokens, perPage } = documentCounts(pages, this.settings, (text) =>
+      stems(text, surface).map((t) => {
+        const known = this.vocabulary.correct(t);
+        if (known !== t && !surface.has(known)) surface.set(known, surface.get(t) ?? t);
+        return known;
+      }),
+    );
+    const firstPage = perPage[0]?.tokens ?? [];
+    // Words per page, for telling where evidence is (a phrase: all its words on that page).
+    const pageTerms = perPage.map((p) => ({ number: p.number, terms: new Set(p.tokens) }));
+    const title = termCounts(firstPage.slice(0, TITLE_STEMS));
+    // Keywords only on later pages count less: an invoice attached to a letter is still a letter.
+    const laterPages = pageTerms.length > 1;
+    const firstPageTerms = pageTerms.length > 1 ? termCounts(firstPage) : plain;
     const region =
       tokens.length <= KEYWORD_HEAD_STEMS + KEYWORD_TAIL_STEMS
-        ? counts
+        ? plain
         : merge(termCounts(tokens.slice(0, KEYWORD_HEAD_STEMS)), termCounts(tokens.slice(-KEYWORD_TAIL_STEMS)));
     const vector = weigh(counts, this.idf);
     const neighbours = this.nearestByLabel(vector);
-    const show = (term: string) =>
-      term
+    const show = (term: string): Evidence => ({
+      term: term
         .split(' ')
         .map((s) => surface.get(s) ?? s)
-        .join(' ');
+        .join(' '),
+      page: pageTerms.find((p) => term.split(' ').every((t) => p.terms.has(t)))?.number ?? pages[0]?.number ?? 1,
+    });
+
+    // Longest match wins: a word read once, inside another type's matched phrase ("factura" in
+    // "factura simplificada", "bon" in "bon de commande"), is not also that word's keyword.
+    const inPhrases = new Map<string, Set<string>>();
+    for (const [label, entries] of this.keywords) {
+      for (const k of entries) {
+        if (!k.phrase.includes(' ') || !k.terms.every((t) => region.has(t))) continue;
+        for (const word of k.phrase.split(' ')) {
+          if (!inPhrases.has(word)) inPhrases.set(word, new Set());
+          inPhrases.get(word)!.add(label);
+        }
+      }
+    }
+    const claimedElsewhere = (word: string, label: string) =>
+      region.get(word) === 1 && [...(inPhrases.get(word) ?? [])].some((other) => other !== label);
 
     const scores = this.labels.map((label): ClassScore => {
       const centroid = this.centroids.get(label)!;
@@ -172,8 +216,14 @@ export class CentroidModel {
       const matched: string[] = [];
       for (const k of this.keywords.get(label) ?? []) {
         if (!k.terms.every((t) => region.has(t))) continue;
-        keywordMass += k.weight * (k.terms.every((t) => title.has(t)) ? TITLE_BOOST : 1);
-        matched.push(show(k.terms.length === 1 ? k.terms[0] : k.phrase));
+        if (!k.phrase.includes(' ') && claimedElsewhere(k.phrase, label)) continue;
+        const place = k.terms.every((t) => title.has(t))
+          ? TITLE_BOOST
+          : laterPages && !k.terms.every((t) => firstPageTerms.has(t))
+            ? 1 / this.settings.firstPageWeight
+            : 1;
+        keywordMass += k.weight * place;
+        matched.push(k.terms.length === 1 ? k.terms[0] : k.phrase);
       }
       const keywordScore = 1 - Math.exp(-keywordMass / KEYWORD_SATURATION);
       const neighbour = neighbours.get(label) ?? 0;
@@ -182,7 +232,7 @@ export class CentroidModel {
         score: cos + this.settings.neighbourWeight * neighbour + this.settings.keywordWeight * keywordScore,
         centroid: cos,
         neighbour,
-        keywords: matched,
+        keywords: matched.map(show),
         terms: contributions
           .sort((a, b) => b[1] - a[1])
           .slice(0, 6)
@@ -207,10 +257,56 @@ export class CentroidModel {
   }
 }
 
-/** Long texts: the beginning (title, parties) and the end (totals, signatures) decide. */
-function cut(text: string, s: CentroidModelSettings): string {
-  if (text.length <= s.headChars + s.tailChars) return text;
-  return `${text.slice(0, s.headChars)}\n${text.slice(text.length - s.tailChars)}`;
+/**
+ * A document's term counts, its first page's words counting `firstPageWeight` times when there
+ * are several pages (`counts`), and as read (`plain`). Long documents keep their beginning
+ * (title, parties) and their end (totals, signatures), `headChars` and `tailChars` of them.
+ */
+function documentCounts(
+  pages: readonly PageText[],
+  s: CentroidModelSettings,
+  tokenize: (text: string) => string[],
+): {
+  counts: Map<string, number>;
+  plain: Map<string, number>;
+  tokens: string[];
+  perPage: Array<{ number: number; tokens: string[] }>;
+} {
+  const perPage = cutPages(pages, s).map((p) => ({ number: p.number, tokens: tokenize(p.text) }));
+  const tokens = perPage.flatMap((p) => p.tokens);
+  const plain = termCounts(tokens);
+  if (perPage.length <= 1 || s.firstPageWeight === 1) return { counts: plain, plain, tokens, perPage };
+  const counts = new Map(plain);
+  for (const [term, n] of termCounts(perPage[0].tokens))
+    counts.set(term, counts.get(term)! + n * (s.firstPageWeight - 1));
+  return { counts, plain, tokens, perPage };
+}
+
+/** The pages (or parts of pages) within the first `headChars` and the last `tailChars` characters. */
+function cutPages(pages: readonly PageText[], s: CentroidModelSettings): PageText[] {
+  const total = pages.reduce((n, p) => n + p.text.length, 0);
+  if (total <= s.headChars + s.tailChars) return [...pages];
+  const tailStart = total - s.tailChars;
+  const out: PageText[] = [];
+  let start = 0;
+  for (const p of pages) {
+    const end = start + p.text.length;
+    const pieces: string[] = [];
+    if (start < s.headChars) pieces.push(p.text.slice(0, s.headChars - start));
+    if (end > tailStart) pieces.push(p.text.slice(Math.max(0, tailStart - start)));
+    if (pieces.length > 0) out.push({ number: p.number, text: pieces.join('\n') });
+    start = end;
+  }
+  return out;
+}
+
+/** Stored text (a correction) back into pages: the worker joins pages with "--- page N ---" lines. */
+export function storedPages(text: string): PageText[] {
+  const parts = text.split(/^--- page (\d+) ---$/m);
+  if (parts.length === 1) return [{ number: 1, text }];
+  const pages: PageText[] = [];
+  for (let i = 1; i + 1 < parts.length; i += 2) pages.push({ number: Number(parts[i]), text: parts[i + 1] });
+  return pages;
 }
 
 /** A taxonomy entry as term counts; keywords are repeated so they outweigh description prose. */

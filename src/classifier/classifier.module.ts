@@ -27,7 +27,7 @@ import { TrainingExamples } from './training-examples';
       useFactory: (store: CorrectionStore) => new TrainingExamples(store),
       inject: [CorrectionStore],
     },
-    { provide: Classifier, useFactory: createClassifier, inject: [AppConfig, TrainingExamples] },
+    { provide: Classifier, useFactory: createClassifier, inject: [AppConfig, TrainingExamples, Taxonomy] },
   ],
   exports: [Classifier, Taxonomy, CorrectionStore],
 })

@@ -1,17 +1,20 @@
+import { bestTypeConfidence, calibratedProbabilities, LOCAL_CALIBRATION, type LocalCalibration } from './calibration';
 import { Classifier, type Classification, type ClassificationInput } from './classifier.port';
-import { CentroidModel, DEFAULT_MODEL_SETTINGS, type CentroidModelSettings, type ClassScore } from './centroid.model';
+import {
+  CentroidModel,
+  DEFAULT_MODEL_SETTINGS,
+  type CentroidModelSettings,
+  type ClassScore,
+  type Evidence,
+} from './centroid.model';
 import { hasText, noTextClassification } from './no-text';
 import { OTHER, type Category } from './taxonomy';
 import type { TrainingExamples } from './training-examples';
 
 export interface LocalClassifierSettings {
-  /**
-   * Softmax temperature turning class scores into probabilities. 0.06 minimises negative
-   * log-likelihood on the corpus's 85 labelled documents with text (text layers and tesseract
-   * OCR), taxonomy-only (0.05-0.06) and leave-one-group-out (0.06).
-   */
-  temperature: number;
-  /** Below this probability the best class is not trusted and the answer is 'other'. */
+  /** Class scores -> probabilities (fitted; see calibration.ts). */
+  calibration: LocalCalibration;
+  /** Below this probability the best type is not trusted and the answer is 'other'. */
   minConfidence: number;
   /** Below this score the text has no real evidence for any class (centroid + keywords ~ 0). */
   minScore: number;
@@ -19,28 +22,41 @@ export interface LocalClassifierSettings {
 }
 
 export const DEFAULT_LOCAL_SETTINGS: LocalClassifierSettings = {
-  temperature: 0.06,
-  // Both thresholds keep every made-up non-document of the unit tests 'other' while costing no
-  // corpus document (OCR text of photos scores low: 0.1-0.2 for a noisy ID card photo).
-  minConfidence: 0.4,
-  minScore: 0.1,
+  calibration: LOCAL_CALIBRATION,
+  // With calibrated probabilities, 'other' means "the best type is less likely right than wrong".
+  minConfidence: 0.5,
+  // No evidence for any type: the calibration, fitted on a corpus where every document is one of
+  // the types, cannot know what a recipe or a news item looks like. 0.15 keeps every made-up
+  // non-document of the unit tests 'other'; on the corpus only OCR garbage scores under it
+  // (the nearest right document above it scores 0.27).
+  minScore: 0.15,
   model: DEFAULT_MODEL_SETTINGS,
 };
 
-export const LOCAL_MODEL_NAME = 'tfidf-centroid-v2';
-/** Models kept per (corrections revision, category set); requests rarely narrow categories. */
+export const LOCAL_MODEL_NAME = 'tfidf-centroid-v3';
+/** Models kept per (corrections revision, category set). */
 const MODEL_CACHE_SIZE = 4;
+
+/** A type of the whole taxonomy with its calibrated probability, best first. */
+export interface RankedType extends ClassScore {
+  probability: number;
+}
 
 /**
  * The classifier that needs no network: a TF-IDF nearest-centroid model with keyword features
- * (see CentroidModel), trained on the taxonomy and on recorded corrections, retrained when
- * corrections change. Microseconds to milliseconds per document: never the bottleneck next to OCR.
+ * (see CentroidModel), trained on the whole taxonomy and on recorded corrections, retrained when
+ * corrections change. Every document is ranked against the whole taxonomy, so a request narrowed
+ * to a few types still learns the document's real best guess: when that guess is not among the
+ * requested types the answer is 'other', with the guess in the reasons. Microseconds to
+ * milliseconds per document: never the bottleneck next to OCR.
  */
 export class LocalClassifier extends Classifier {
   private readonly models = new Map<string, CentroidModel>();
 
   constructor(
     private readonly examples: TrainingExamples | null,
+    /** The whole taxonomy; null: the categories of each request are all there is. */
+    private readonly taxonomy: readonly Category[] | null = null,
     private readonly settings: LocalClassifierSettings = DEFAULT_LOCAL_SETTINGS,
   ) {
     super();
@@ -48,9 +64,26 @@ export class LocalClassifier extends Classifier {
 
   async classify(input: ClassificationInput): Promise<Classification> {
     input.signal.throwIfAborted();
-    if (!hasText(input.text)) return noTextClassification('local', LOCAL_MODEL_NAME);
-    const model = await this.modelFor(input.categories);
-    return this.decide(model.score(input.text), input.categories);
+    if (!input.pages.some((p) => hasText(p.text))) return noTextClassification('local', LOCAL_MODEL_NAME);
+    return this.decide(await this.rank(input), input.categories);
+  }
+
+  /** Every type of the whole taxonomy (and the request's), scored and calibrated, best first. */
+  async rank(input: Pick<ClassificationInput, 'pages' | 'categories'>): Promise<RankedType[]> {
+    const model = await this.modelFor(this.allCategories(input.categories));
+    const scores = model.score(input.pages.map((p) => ({ number: p.number, text: p.text })));
+    const probabilities = calibratedProbabilities(
+      scores.map((s) => s.score),
+      this.settings.calibration,
+    );
+    return scores.map((s, i) => ({ ...s, probability: probabilities[i] }));
+  }
+
+  private allCategories(requested: readonly Category[]): readonly Category[] {
+    if (!this.taxonomy) return requested;
+    const known = new Set(this.taxonomy.map((c) => c.id));
+    const extra = requested.filter((c) => !known.has(c.id));
+    return extra.length === 0 ? this.taxonomy : [...this.taxonomy, ...extra];
   }
 
   private async modelFor(categories: readonly Category[]): Promise<CentroidModel> {
@@ -65,52 +98,90 @@ export class LocalClassifier extends Classifier {
     return model;
   }
 
-  private decide(scores: ClassScore[], categories: readonly Category[]): Classification {
-    const probabilities = softmax(
-      scores.map((s) => s.score),
-      this.settings.temperature,
-    );
-    const [best] = scores;
-    const p = probabilities[0];
-    const name = (id: string) => categories.find((c) => c.id === id)?.label ?? id;
-    const evidence = evidenceFor(best);
+  private decide(ranking: RankedType[], allowed: readonly Category[]): Classification {
+    const name = (id: string) => allowed.find((c) => c.id === id)?.label ?? this.nameOf(id);
+    const allowedIds = new Set(allowed.map((c) => c.id));
     const base = { classifier: 'local', model: LOCAL_MODEL_NAME };
-    if (best.label !== OTHER && (best.score < this.settings.minScore || p < this.settings.minConfidence)) {
+    const overall = ranking[0];
+    // The best type the request allows ('other' learnt from corrections is not a type).
+    const best = ranking.find((r) => allowedIds.has(r.label));
+    const narrowedAway =
+      overall.label !== OTHER && !allowedIds.has(overall.label)
+        ? [
+            `best guess from the whole taxonomy: ${name(overall.label)} (${round(overall.probability)}), not a requested type`,
+          ]
+        : [];
+    if (!best) {
+      return { ...base, label: OTHER, confidence: 0, reasons: ['none of the requested types fits', ...narrowedAway] };
+    }
+    const evidence = evidenceFor(best);
+    // The confidence step was fitted on documents' best types; a type behind a better one that
+    // the request left out keeps at most its (temperature-calibrated) softmax probability.
+    const calibrated = bestTypeConfidence(best.probability, best.score, this.settings.calibration);
+    const confidence = round(best === overall ? calibrated : Math.min(calibrated, best.probability));
+    if (overall.label === OTHER) {
       return {
         ...base,
         label: OTHER,
-        confidence: round(1 - p),
+        confidence,
         reasons: [
-          `no document type fits well enough: best guess ${name(best.label)} at ${round(p)} ` +
-            `(needs ${this.settings.minConfidence}) with score ${round(best.score)}`,
+          `resembles a document corrected to ${OTHER} (similarity ${round(overall.neighbour)})`,
+          `best type ${name(best.label)} at ${confidence}`,
+        ],
+      };
+    }
+    if (best.score < this.settings.minScore || confidence < this.settings.minConfidence) {
+      return {
+        ...base,
+        label: OTHER,
+        // One meaning: 'other' always comes with a confidence under the threshold.
+        confidence: Math.min(confidence, round(this.settings.minConfidence - 0.01)),
+        reasons: [
+          `no ${narrowedAway.length > 0 ? 'requested ' : ''}document type fits well enough: best ${narrowedAway.length > 0 ? 'requested type' : 'guess'} ${name(best.label)} at ${confidence} ` +
+            `(needs ${this.settings.minConfidence}) with score ${round(best.score)} (needs ${this.settings.minScore})`,
+          ...narrowedAway,
           ...evidence,
         ],
       };
     }
-    const runnerUp = scores[1];
+    const runnerUp = ranking.find((r) => r !== best && r.label !== OTHER);
     return {
       ...base,
       label: best.label,
-      confidence: round(p),
-      reasons: [...evidence, ...(runnerUp ? [`runner-up: ${name(runnerUp.label)} (${round(probabilities[1])})`] : [])],
+      confidence,
+      reasons: [
+        ...evidence,
+        ...(runnerUp ? [`runner-up: ${name(runnerUp.label)} (${round(runnerUp.probability)})`] : []),
+      ],
     };
+  }
+
+  private nameOf(id: string): string {
+    return this.taxonomy?.find((c) => c.id === id)?.label ?? id;
   }
 }
 
 function evidenceFor(s: ClassScore): string[] {
   const out: string[] = [];
-  if (s.keywords.length > 0) out.push(`keywords: ${s.keywords.slice(0, 8).join(', ')}`);
-  if (s.terms.length > 0) out.push(`characteristic words: ${s.terms.join(', ')}`);
+  if (s.keywords.length > 0) out.push(`keywords ${byPage(s.keywords.slice(0, 8))}`);
+  if (s.terms.length > 0) out.push(`characteristic words ${byPage(s.terms)}`);
   if (s.neighbour >= 0.5)
     out.push(`resembles a corrected document labelled ${s.label} (similarity ${round(s.neighbour)})`);
   return out;
 }
 
-function softmax(xs: number[], temperature: number): number[] {
-  const max = Math.max(...xs);
-  const exps = xs.map((x) => Math.exp((x - max) / temperature));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / sum);
+/** "on page 1: rechnung, mwst; on page 2: iban" */
+function byPage(evidence: readonly Evidence[]): string {
+  const pages = new Map<number, string[]>();
+  for (const e of evidence) {
+    const terms = pages.get(e.page) ?? [];
+    if (!terms.includes(e.term)) terms.push(e.term);
+    pages.set(e.page, terms);
+  }
+  return [...pages]
+    .sort((a, b) => a[0] - b[0])
+    .map(([page, terms]) => `on page ${page}: ${terms.join(', ')}`)
+    .join('; ');
 }
 
 function round(x: number): number {

@@ -16,6 +16,7 @@ import {
 } from './prompts';
 import { OTHER, type Category } from './taxonomy';
 import type { TrainingExamples } from './training-examples';
+import { poorPages, withinBudget, type BudgetedImage, type VisionSettings } from './vision-pages';
 
 export interface OpenAIClassifierSettings {
   model: string;
@@ -27,9 +28,18 @@ export interface OpenAIClassifierSettings {
   fewShotExamples: number;
   /** Upper bound on the answer; a label, a number and three short reasons need far less. */
   maxCompletionTokens: number;
+  /**
+   * Pages whose text is missing or poor are sent as images too, within these budgets (their
+   * tokens come out of maxInputTokens); null: text only (CLASSIFIER_VISION=off, or a model that
+   * cannot see).
+   */
+  vision?: VisionSettings | null;
 }
 
-export const DEFAULT_OPENAI_SETTINGS: Omit<OpenAIClassifierSettings, 'model' | 'maxInputTokens' | 'concurrency'> = {
+export const DEFAULT_OPENAI_SETTINGS: Omit<
+  OpenAIClassifierSettings,
+  'model' | 'maxInputTokens' | 'concurrency' | 'vision'
+> = {
   fewShotExamples: 3,
   maxCompletionTokens: 400,
 };
@@ -40,6 +50,7 @@ const MIN_DOCUMENT_TOKENS = 200;
 const MESSAGE_OVERHEAD_TOKENS = 50;
 
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+type ContentPart = OpenAI.Chat.Completions.ChatCompletionContentPart;
 type Completion = OpenAI.Chat.Completions.ChatCompletion;
 
 /**
@@ -65,9 +76,12 @@ export class OpenAIClassifier extends Classifier {
   async classify(input: ClassificationInput): Promise<Classification> {
     input.signal.throwIfAborted();
     const base = { classifier: 'openai', model: this.settings.model, promptVersion: PROMPT_VERSION };
-    if (!hasText(input.text)) return noTextClassification(base.classifier, base.model, base.promptVersion);
+    const images = await this.images(input);
+    if (images.length === 0 && !input.pages.some((p) => hasText(p.text))) {
+      return noTextClassification(base.classifier, base.model, base.promptVersion);
+    }
 
-    const messages = await this.messages(input);
+    const messages = await this.messages(input, images);
     const schema = answerSchema(input.categories);
     const usage: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     let problem = '';
@@ -100,7 +114,25 @@ export class OpenAIClassifier extends Classifier {
     );
   }
 
-  private async messages(input: ClassificationInput): Promise<ChatMessage[]> {
+  /**
+   * Images of the pages whose text is missing or poor, within the pixel and token budget. A page
+   * that cannot be rendered costs the images, never the document: its text is still sent.
+   */
+  private async images(input: ClassificationInput): Promise<BudgetedImage[]> {
+    const vision = this.settings.vision;
+    if (!vision || !input.pageImages) return [];
+    const wanted = poorPages(input.pages).slice(0, vision.maxPages);
+    if (wanted.length === 0) return [];
+    try {
+      return withinBudget(await input.pageImages(wanted), vision);
+    } catch (error) {
+      input.signal.throwIfAborted();
+      if (error instanceof DocumentError) return [];
+      throw error;
+    }
+  }
+
+  private async messages(input: ClassificationInput, images: readonly BudgetedImage[]): Promise<ChatMessage[]> {
     const system = systemPrompt(input.categories);
     const examples = await this.fewShot(input.categories);
     let few = fewShotMessages(examples);
@@ -109,12 +141,14 @@ export class OpenAIClassifier extends Classifier {
     // Examples help, but never at the cost of the document itself: at most a quarter of the budget.
     const withExamples = fewTokens <= this.settings.maxInputTokens / 4;
     if (!withExamples) few = [];
-    const used = fixed + (withExamples ? fewTokens : 0);
+    const imageTokens = images.reduce((n, i) => n + i.tokens, 0);
+    const used = fixed + (withExamples ? fewTokens : 0) + imageTokens;
     const documentBudget = Math.max(MIN_DOCUMENT_TOKENS, this.settings.maxInputTokens - used);
+    const text = documentMessage(input, documentBudget);
     return [
       { role: 'system', content: system },
       ...few,
-      { role: 'user', content: documentMessage(input, documentBudget) },
+      { role: 'user', content: images.length === 0 ? text : [{ type: 'text', text }, ...imageParts(images)] },
     ];
   }
 
@@ -202,6 +236,17 @@ export class OpenAIClassifier extends Classifier {
     const key = this.client.apiKey;
     return (key ? message.split(key).join('[redacted]') : message).slice(0, 500);
   }
+}
+
+/** Each image after a line naming its page, so reasons can cite it. */
+function imageParts(images: readonly BudgetedImage[]): ContentPart[] {
+  return images.flatMap((image): ContentPart[] => [
+    { type: 'text', text: `[page ${image.number}, as an image: its text could not be read well]` },
+    {
+      type: 'image_url',
+      image_url: { url: `data:image/png;base64,${Buffer.from(image.png).toString('base64')}`, detail: 'high' },
+    },
+  ]);
 }
 
 function addUsage(total: TokenUsage, completion: Completion): void {

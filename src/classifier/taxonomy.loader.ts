@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -13,7 +14,6 @@ import {
   type ValidationError,
 } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_CATEGORIES } from './default-categories';
 import { OTHER, Taxonomy, type Category } from './taxonomy';
 
 /** One entry of a categories file, as validated at boot. */
@@ -57,13 +57,28 @@ export class TaxonomyFileError extends Error {
   }
 }
 
+const DEFAULT_TAXONOMY_NAME = 'default-taxonomy.yaml';
+
+/**
+ * The built-in taxonomy file: beside this module (the build copies it into dist/classifier/),
+ * else src/classifier/ above it (ts-jest runs from src/; the bench's own build from dist-bench/).
+ */
+export function defaultTaxonomyFile(): string {
+  const beside = join(__dirname, DEFAULT_TAXONOMY_NAME);
+  if (existsSync(beside)) return beside;
+  for (let dir = dirname(__dirname); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'src', 'classifier', DEFAULT_TAXONOMY_NAME);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error(`${DEFAULT_TAXONOMY_NAME} not found beside or above ${__dirname}`);
+  }
+}
+
 /**
  * The taxonomy in effect: CATEGORIES_FILE when set (YAML or JSON, both parsed by the YAML
- * parser), else the built-in default. A bad file stops the boot with every problem listed.
- * Accepted shapes: a list of categories, or `{ categories: [...] }`.
+ * parser), else the built-in default-taxonomy.yaml, read the same way. A bad file stops the boot
+ * with every problem listed. Accepted shapes: a list of categories, or `{ categories: [...] }`.
  */
-export function loadTaxonomy(file?: string): Taxonomy {
-  if (!file) return new Taxonomy(DEFAULT_CATEGORIES);
+export function loadTaxonomy(file: string = defaultTaxonomyFile()): Taxonomy {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));

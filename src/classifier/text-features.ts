@@ -1,13 +1,12 @@
-import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer';
 import { words as englishStopwords } from 'natural/lib/natural/util/stopwords';
 import { tokenize } from './text-tokens';
 
 /**
- * Turns text into the terms the local classifier counts: lower-cased, accents folded (OCR and
- * typists disagree on them), stop words dropped, Porter-stemmed (English rules; for French,
- * German and Dutch it mostly trims plural endings, which is what we want), plus adjacent-pair
- * bigrams so phrases such as "opening balance" or "amount due" count as one feature. Numbers
- * count by their shape (text-tokens).
+ * Turns text into the terms the local classifier counts: lower-cased, accents and ligatures
+ * folded (OCR and typists disagree on them: "Reçu" = "recu", "Straße" = "strasse"), stop words
+ * of the taxonomy's five languages dropped, plural endings trimmed by a language-neutral rule
+ * (see `stem`), plus adjacent-pair bigrams so phrases such as "opening balance" or "amount due"
+ * count as one feature. Numbers count by their shape (text-tokens).
  */
 
 // Function words of the corpus languages besides English; IDF would down-weight them anyway,
@@ -84,28 +83,55 @@ const EXTRA_STOPWORDS = [
   'wij',
   'niet',
   'dat',
+  // Spanish
+  'el',
+  'los',
+  'las',
+  'del',
+  'con',
+  'por',
+  'para',
+  'una',
+  'su',
+  'sus',
+  'se',
+  'es',
+  'al',
+  'lo',
+  'como',
+  'mas',
 ];
 const STOPWORDS = new Set([...englishStopwords, ...EXTRA_STOPWORDS]);
 
 const MARKS = /\p{M}+/gu;
+/** Letters NFKD leaves whole. */
+const LIGATURES: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', ı: 'i' };
+const LIGATURE = new RegExp(`[${Object.keys(LIGATURES).join('')}]`, 'g');
 
-// Stemming is the costly step; documents repeat words, so a bounded cache pays for itself.
-const STEM_CACHE_LIMIT = 50_000;
-const stemCache = new Map<string, string>();
-
-function stem(word: string): string {
-  let s = stemCache.get(word);
-  if (s === undefined) {
-    s = PorterStemmer.stem(word);
-    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
-    stemCache.set(word, s);
-  }
-  return s;
+/**
+ * A language-neutral stem: the plural or inflection ending that English, French, Spanish, Dutch
+ * and German words share is trimmed ("invoices", "factures", "facturas" -> "invoice", "facture",
+ * "factura"; "rekeningen" -> "rekening"), nothing else. An English stemmer (Porter) would cut
+ * French, German or Spanish words by English rules ("releve" -> "relev", "nomina" -> "nomina"
+ * but "nominas" -> "nomina"), and merge words that mean different things in the other languages.
+ */
+export function stem(word: string): string {
+  const n = word.length;
+  if (n <= 4) return word;
+  if (word.endsWith('ies') && n > 5) return `${word.slice(0, -3)}y`;
+  if (word.endsWith('ingen') && n > 7) return word.slice(0, -2);
+  if (word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us') && !word.endsWith('is'))
+    return word.slice(0, -1);
+  return word;
 }
 
-/** Lower case, accents folded: "Kündigung" -> "kundigung", "Numéro" -> "numero". */
+/** Lower case, accents and ligatures folded: "Kündigung" -> "kundigung", "Numéro" -> "numero", "Straße" -> "strasse". */
 export function normalize(text: string): string {
-  return text.normalize('NFKD').replace(MARKS, '').toLowerCase();
+  return text
+    .normalize('NFKD')
+    .replace(MARKS, '')
+    .toLowerCase()
+    .replace(LIGATURE, (ch) => LIGATURES[ch]);
 }
 
 /**

@@ -2,7 +2,8 @@
  * Splits normalised text into words and shape tokens. Numbers say a lot about a document's
  * type but never repeat between documents as words do, so their shapes become tokens: `<amount>`
  * (till slips and statements are dense with them), `<date>`, `<time>` (receipts print the time
- * of sale), `<percent>` and `<mrz>` (the `P<UTO...<<<<` lines of passports and ID cards).
+ * of sale), `<percent>` and `<mrz>` (the `P<UTO...<<<<` lines of passports and ID cards). Forms
+ * give `<blank>` (a line to write on: `____`) and `<checkbox>` (☐, [ ], [x]).
  * Shape tokens start with '<', which no word does, so they never collide with a word's stem.
  */
 
@@ -12,6 +13,8 @@ export const SHAPE = {
   time: '<time>',
   amount: '<amount>',
   percent: '<percent>',
+  blank: '<blank>',
+  checkbox: '<checkbox>',
 } as const;
 
 const MONTHS = 'jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec';
@@ -26,6 +29,9 @@ const PATTERNS: Record<Kind, string> = {
   time: String.raw`\b\d{1,2}:\d{2}(?::\d{2})?(?!\d)`,
   amount: String.raw`\d{1,3}(?:[,.' ]\d{3})*[.,]\d{2}(?![\d.,]\d)`,
   percent: String.raw`\d{1,3}(?:[.,]\d{1,2})?\s?%`,
+  // Lines to write on and boxes to tick: what forms in any language are made of.
+  blank: String.raw`_{3,}`,
+  checkbox: String.raw`[☐□☑☒❑❒]|\[ ?[x✓✔]? ?\]`,
 };
 
 /** Alternatives are tried left to right at each position; groups are read by position (faster than named). */
@@ -34,8 +40,8 @@ function tokenRegex(kinds: Kind[]): { regex: RegExp; kinds: Kind[] } {
 }
 // MRZ lines start with a letter, so they must be tried before words; texts without a double
 // filler (nearly all) skip that costly branch.
-const WITH_MRZ = tokenRegex(['mrz', 'word', 'date', 'time', 'amount', 'percent']);
-const PLAIN = tokenRegex(['word', 'date', 'time', 'amount', 'percent']);
+const WITH_MRZ = tokenRegex(['mrz', 'word', 'date', 'time', 'amount', 'percent', 'blank', 'checkbox']);
+const PLAIN = tokenRegex(['word', 'date', 'time', 'amount', 'percent', 'blank', 'checkbox']);
 const HAS_FILLERS = /[<«‹]{2}/;
 
 /** OCR reads letters as look-alike digits inside words ("T0TAL", "RECE1PT"). */

@@ -71,6 +71,8 @@ export class AppConfig {
     openaiTimeoutMs: number;
     maxInputTokens: number;
     categoriesFile?: string;
+    /** Send pages with missing or poor text as images (CLASSIFIER_VISION, resolved for the model). */
+    vision: boolean;
   };
 
   constructor(env: Environment) {
@@ -159,6 +161,7 @@ export class AppConfig {
       openaiTimeoutMs: env.OPENAI_TIMEOUT_MS,
       maxInputTokens: env.CLASSIFIER_MAX_INPUT_TOKENS,
       categoriesFile: env.CATEGORIES_FILE,
+      vision: env.CLASSIFIER_VISION === 'auto' && isVisionModel(env.OPENAI_MODEL),
     };
     if (problems.length > 0) throw new ConfigError(problems);
   }
@@ -190,4 +193,9 @@ function blobStoreTarget(env: Environment, problems: string[]): BlobStoreTarget 
     default:
       return { driver: 'database' };
   }
+}
+
+/** OpenAI models that take image input: gpt-4o*, gpt-4.1*, gpt-5*, and the o-series (o1, o3, o4-mini, ...). */
+export function isVisionModel(model: string): boolean {
+  return /^(gpt-4o|gpt-4\.1|gpt-5|o\d)/i.test(model);
 }

@@ -299,6 +299,13 @@ export class Environment {
   @IsOptional()
   @IsString()
   CATEGORIES_FILE?: string = undefined;
+
+  /**
+   * Pages whose text is missing or poor go to the OpenAI classifier as images too: `auto` when
+   * OPENAI_MODEL is known to read images (gpt-4o*, gpt-4.1*, gpt-5*, o-series), `off` never.
+   */
+  @IsIn(['auto', 'off'])
+  CLASSIFIER_VISION = 'auto';
 }
 
 export class ConfigError extends Error {

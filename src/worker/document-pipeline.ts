@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { Classifier, type TokenUsage } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
 import { raceAbort } from '../common/abort';
 import { DocumentError } from '../common/document-error';
 import { AppConfig } from '../config/app-config';
 import type { ClaimedJob, DocumentOutcome, DocumentResult, PendingDocument } from '../jobs/job.model';
-import { TextExtractor, type ExtractionResult } from '../ocr/text-extractor.port';
+import { PageImageRenderer } from '../ocr/page-image.renderer';
+import { TextExtractor } from '../ocr/text-extractor.port';
 import { BlobNotFound } from '../storage/blob-errors';
 import { BlobStore, readBlob } from '../storage/blob-store.port';
 
@@ -30,6 +31,8 @@ export class DocumentPipeline {
     private readonly classifier: Classifier,
     private readonly taxonomy: Taxonomy,
     private readonly config: AppConfig,
+    /** Page images for a classifier that looks at pages; absent: none are offered. */
+    @Optional() private readonly pageImages: PageImageRenderer | null = null,
   ) {}
 
   categoriesFor(job: ClaimedJob): Category[] {
@@ -60,15 +63,20 @@ export class DocumentPipeline {
         this.extractor.extract({ bytes, contentType: document.contentType, filename: document.filename, signal }),
         signal,
       );
-      const text = joinPages(extraction);
       stage = 'classify';
       const classification = await raceAbort(
         this.classifier.classify({
-          text,
+          pages: extraction.pages,
           pageCount: extraction.pageCount,
           filename: document.filename,
           categories,
           signal,
+          ...(this.pageImages
+            ? {
+                pageImages: (numbers: number[]) =>
+                  this.pageImages!.render({ bytes, contentType: document.contentType }, numbers, signal),
+              }
+            : {}),
         }),
         signal,
       );
@@ -131,12 +139,6 @@ export class DocumentPipeline {
       throw new DocumentError('storage_unavailable', `could not read the stored file: ${(err as Error).message}`, true);
     }
   }
-}
-
-/** Pages joined with markers the classifier (and a reader of stored text) can see. */
-function joinPages(extraction: ExtractionResult): string {
-  if (extraction.pages.length <= 1) return extraction.pages[0]?.text ?? '';
-  return extraction.pages.map((p) => `--- page ${p.number} ---\n${p.text}`).join('\n\n');
 }
 
 function asDocumentError(err: unknown, timeout: AbortSignal, stage: 'extract' | 'classify'): DocumentError {

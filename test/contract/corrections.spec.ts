@@ -149,7 +149,7 @@ describe.each(databaseTargets())('corrections on $name', (target) => {
       const categories = app.get(Taxonomy).select(null);
       const classify = (text: string) =>
         classifier.classify({
-          text,
+          pages: [{ number: 1, text, source: 'text-layer', confidence: null }],
           pageCount: 1,
           filename: 'ts.pdf',
           categories,

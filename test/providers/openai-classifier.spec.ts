@@ -1,12 +1,16 @@
 import OpenAI from 'openai';
+import sharp from 'sharp';
 import type { ClassificationInput } from '../../src/classifier/classifier.port';
 import { CorrectionStore, type Correction, type NewCorrection } from '../../src/classifier/correction-store.port';
-import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
+import { loadTaxonomy } from '../../src/classifier/taxonomy.loader';
 import { OpenAIClassifier, type OpenAIClassifierSettings } from '../../src/classifier/openai.classifier';
 import { PROMPT_VERSION } from '../../src/classifier/prompts';
 import { TrainingExamples } from '../../src/classifier/training-examples';
-import { apiError, completion, FakeOpenAIServer } from '../support/fake-openai.server';
+import { DEFAULT_VISION_SETTINGS, imageTokens, pngSize } from '../../src/classifier/vision-pages';
+import { apiError, completion, FakeOpenAIServer, messageText } from '../support/fake-openai.server';
 import { documentError } from '../support/document-error';
+
+const DEFAULT_CATEGORIES = loadTaxonomy().categories;
 
 const API_KEY = 'sk-test-1234567890abcdef-secret';
 const CATEGORIES = DEFAULT_CATEGORIES;
@@ -22,7 +26,13 @@ function input(
   text = 'INVOICE No. 42\nAmount due: 120.00 EUR\nDue date: 1 Dec 2026',
   signal = new AbortController().signal,
 ): ClassificationInput {
-  return { text, pageCount: 1, filename: 'inv-42.pdf', categories: CATEGORIES, signal };
+  return {
+    pages: [{ number: 1, text, source: 'text-layer', confidence: null }],
+    pageCount: 1,
+    filename: 'inv-42.pdf',
+    categories: CATEGORIES,
+    signal,
+  };
 }
 
 function answer(label: string, confidence = 0.93, reasons = ['titled INVOICE', 'amount due']): string {
@@ -259,10 +269,14 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
       (_, i) => `Page ${i + 1} START ${'lorem ipsum dolor '.repeat(300)} END${i + 1}`,
     );
 
-    await classifier({ settings: { maxInputTokens: 3000 } }).classify({ ...input(pages.join('\f')), pageCount: 30 });
+    await classifier({ settings: { maxInputTokens: 3000 } }).classify({
+      ...input(),
+      pages: pages.map((text, i) => ({ number: i + 1, text, source: 'text-layer', confidence: null })),
+      pageCount: 30,
+    });
 
-    const user = server.requests[0].body.messages.at(-1)!.content;
-    const total = server.requests[0].body.messages.reduce((n, m) => n + m.content.length, 0);
+    const user = messageText(server.requests[0].body.messages.at(-1)!.content);
+    const total = server.requests[0].body.messages.reduce((n, m) => n + messageText(m.content).length, 0);
     expect(total).toBeLessThanOrEqual(3000 * 4);
     expect(user).toContain('[page 1]\nPage 1 START');
     expect(user).toContain('END30');
@@ -295,7 +309,7 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
     const messages = server.requests[0].body.messages;
     expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
     expect(messages[1].content).toContain('Gehaltsabrechnung');
-    expect(JSON.parse(messages[2].content)).toMatchObject({ label: 'payslip' });
+    expect(JSON.parse(messageText(messages[2].content))).toMatchObject({ label: 'payslip' });
   });
 
   it('keeps at most `concurrency` calls in flight across documents', async () => {
@@ -314,6 +328,122 @@ describe('OpenAIClassifier over HTTP (real SDK, loopback server)', () => {
     const result = await classifier().classify(input('  \n\f  '));
     expect(result).toMatchObject({ label: 'other', confidence: 0, reasons: ['no text could be read'] });
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('tells the model to name in reasons what a document that fits none of the requested types is', async () => {
+    server.reply({ status: 200, body: completion(answer('other', 0.2, ['page 1: a tenancy agreement'])) });
+    const categories = CATEGORIES.filter((c) => c.id === 'invoice');
+    const result = await classifier().classify({
+      ...input('TENANCY AGREEMENT between the landlord and the tenant'),
+      categories,
+    });
+    expect(result).toMatchObject({ label: 'other', reasons: ['page 1: a tenancy agreement'] });
+    const system = messageText(server.requests[0].body.messages[0].content);
+    expect(system.replace(/\s+/g, ' ')).toContain(
+      'Answer "other" when no type below fits, or when the text is too short or garbled to tell; then say in reasons what kind of document it looks like',
+    );
+  });
+
+  describe('with a vision model', () => {
+    const page = (number: number, text: string, confidence: number | null = null) => ({
+      number,
+      text,
+      source: confidence === null ? ('text-layer' as const) : ('tesseract' as const),
+      confidence,
+    });
+    const png = async (width: number, height: number) =>
+      new Uint8Array(
+        await sharp({ create: { width, height, channels: 3, background: '#f4f4f4' } })
+          .png()
+          .toBuffer(),
+      );
+
+    it('sends the pages whose text is missing or poor as images, within the pixel and token budget', async () => {
+      server.reply({ status: 200, body: completion(answer('receipt'), { promptTokens: 2900, completionTokens: 25 }) });
+      const asked: number[][] = [];
+      const pageImages = async (numbers: number[]) => {
+        asked.push(numbers);
+        // Page 3 comes back larger than the pixel budget allows: it must be left out.
+        return Promise.all(
+          numbers.map(async (number) => ({ number, png: number === 3 ? await png(2000, 2000) : await png(800, 1000) })),
+        );
+      };
+      const pages = [
+        page(1, 'INVOICE No. 42\nAmount due: 120.00 EUR\nDue date: 1 Dec 2026\nBill to: Northwind Traders'),
+        page(2, '', 0),
+        page(3, 'x ~ ,', 0.2),
+        page(4, 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod', 0.31),
+        page(5, 'n. .', 0.1),
+      ];
+
+      const result = await classifier({ settings: { vision: DEFAULT_VISION_SETTINGS } }).classify({
+        ...input(),
+        pages,
+        pageCount: 5,
+        pageImages,
+      });
+
+      // Only poor pages, at most maxPages of them, first pages first.
+      expect(asked).toEqual([[2, 3, 4]]);
+      const content = server.requests[0].body.messages.at(-1)!.content;
+      expect(Array.isArray(content)).toBe(true);
+      const parts = content as Exclude<typeof content, string>;
+      expect(parts[0].type).toBe('text');
+      expect(parts[0].text).toContain('[page 1]\nINVOICE No. 42');
+      const images = parts.filter((p) => p.type === 'image_url');
+      expect(images).toHaveLength(2);
+      expect(parts.filter((p) => p.type === 'text').map((p) => p.text)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^\[page 2, as an image/),
+          expect.stringMatching(/^\[page 4, as an image/),
+        ]),
+      );
+      let tokens = 0;
+      for (const image of images) {
+        expect(image.image_url?.url).toMatch(/^data:image\/png;base64,/);
+        const bytes = new Uint8Array(Buffer.from(image.image_url!.url.split(',')[1], 'base64'));
+        const size = pngSize(bytes)!;
+        expect(size.width * size.height).toBeLessThanOrEqual(DEFAULT_VISION_SETTINGS.maxPixelsPerImage);
+        tokens += imageTokens(size.width, size.height);
+      }
+      expect(tokens).toBeLessThanOrEqual(DEFAULT_VISION_SETTINGS.maxImageTokens);
+      // The images' tokens come out of the prompt budget.
+      const text = server.requests[0].body.messages.reduce((n, m) => n + messageText(m.content).length, 0);
+      expect(Math.ceil(text / 4) + tokens).toBeLessThanOrEqual(SETTINGS.maxInputTokens);
+      // The billed tokens are what the API counted, images included.
+      expect(result).toMatchObject({
+        label: 'receipt',
+        usage: { promptTokens: 2900, completionTokens: 25, totalTokens: 2925 },
+      });
+    });
+
+    it('classifies a document with no readable text from its page image instead of giving up', async () => {
+      server.reply({ status: 200, body: completion(answer('id_document')) });
+      const result = await classifier({ settings: { vision: DEFAULT_VISION_SETTINGS } }).classify({
+        ...input(''),
+        pages: [page(1, '', 0)],
+        pageImages: async (numbers) =>
+          Promise.all(numbers.map(async (number) => ({ number, png: await png(600, 400) }))),
+      });
+      expect(result.label).toBe('id_document');
+      const content = server.requests[0].body.messages.at(-1)!.content;
+      expect((content as Exclude<typeof content, string>).some((p) => p.type === 'image_url')).toBe(true);
+    });
+
+    it('sends text only when vision is off, without rendering anything', async () => {
+      server.reply({ status: 200, body: completion(answer('invoice')) });
+      let rendered = false;
+      await classifier({ settings: { vision: null } }).classify({
+        ...input(),
+        pages: [page(1, 'INVOICE 42 amount due 10.00'), page(2, '', 0)],
+        pageImages: async () => {
+          rendered = true;
+          return [];
+        },
+      });
+      expect(rendered).toBe(false);
+      expect(typeof server.requests[0].body.messages.at(-1)!.content).toBe('string');
+    });
   });
 
   it('stops when the signal aborts', async () => {

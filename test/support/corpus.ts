@@ -21,6 +21,8 @@ export interface CorpusEntry {
   file: string;
   label: string;
   kind: string;
+  /** The repository the file came from (manifest's source_repo): the unit of leave-one-source-out. */
+  source: string;
   path: string;
 }
 
@@ -30,14 +32,16 @@ export function corpusManifest(): CorpusEntry[] {
   const fileIdx = cols.indexOf('file');
   const labelIdx = cols.indexOf('label');
   const kindIdx = cols.indexOf('kind');
+  const sourceIdx = cols.indexOf('source_repo');
   return lines.map((line) => {
-    // Only the license column may hold commas, and file/label come first; kind is last.
+    // Only the license column may hold commas, and file/label/source_repo come first; kind is last.
     const cells = line.split(',');
     const file = cells[fileIdx];
     return {
       file,
       label: cells[labelIdx],
       kind: cells[cells.length - 1] ?? cells[kindIdx],
+      source: cells[sourceIdx],
       path: join(CORPUS_DIR, file),
     };
   });

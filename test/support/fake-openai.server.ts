@@ -8,10 +8,17 @@ export interface RecordedRequest {
   body: ChatCompletionRequestBody;
 }
 
+/** A part of a message with several (text and images). */
+export interface ContentPart {
+  type: string;
+  text?: string;
+  image_url?: { url: string; detail?: string };
+}
+
 /** The parts of a Chat Completions request the tests look at. */
 export interface ChatCompletionRequestBody {
   model: string;
-  messages: Array<{ role: string; content: string }>;
+  messages: Array<{ role: string; content: string | ContentPart[] }>;
   response_format?: {
     type: string;
     json_schema?: { name: string; strict?: boolean; schema: { properties: { label: { enum: string[] } } } };
@@ -133,4 +140,9 @@ export function completion(
 /** An OpenAI error body. */
 export function apiError(message: string, type: string, code: string | null): unknown {
   return { error: { message, type, param: null, code } };
+}
+
+/** A message's text: its content, or its text parts joined by newlines. */
+export function messageText(content: string | ContentPart[]): string {
+  return typeof content === 'string' ? content : content.map((p) => p.text ?? '').join('\n');
 }

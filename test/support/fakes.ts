@@ -24,7 +24,7 @@ export class FakeClassifier extends Classifier {
   readonly inputs: ClassificationInput[] = [];
   async classify(input: ClassificationInput): Promise<Classification> {
     this.inputs.push(input);
-    const invoice = /invoice/i.test(input.text);
+    const invoice = input.pages.some((p) => /invoice/i.test(p.text));
     return {
       label: invoice ? 'invoice' : 'other',
       confidence: invoice ? 0.9 : 0.2,

@@ -96,6 +96,9 @@ export async function corpusOcrTexts(options: OcrCacheOptions): Promise<CorpusTe
         file: e.file,
         label: e.label,
         group: corpusGroup(e.file),
+        source: e.source,
+        // The cache keeps no source: OCR'd pages carry a confidence, text-layer pages do not.
+        pages: record.pages.map((p) => ({ ...p, source: p.confidence === null ? 'text-layer' : 'tesseract' })),
         text: joinPages(record.pages.map((p) => p.text)),
       };
     });

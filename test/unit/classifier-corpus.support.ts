@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { extractText, getDocumentProxy } from 'unpdf';
-import type { Classification } from '../../src/classifier/classifier.port';
+import type { Classification, ClassificationInput, ClassifierPage } from '../../src/classifier/classifier.port';
 import { CorrectionStore, type Correction, type NewCorrection } from '../../src/classifier/correction-store.port';
-import { LocalClassifier } from '../../src/classifier/local.classifier';
+import {
+  DEFAULT_LOCAL_SETTINGS,
+  LocalClassifier,
+  type LocalClassifierSettings,
+  type RankedType,
+} from '../../src/classifier/local.classifier';
 import type { Category } from '../../src/classifier/taxonomy';
 import { TrainingExamples } from '../../src/classifier/training-examples';
 import { corpusManifest } from '../support/corpus';
@@ -13,6 +18,10 @@ export interface CorpusText {
   label: string;
   /** Documents of one group are the same content in two forms: never split them across train/test. */
   group: string;
+  /** The repository it came from (manifest's source_repo), for leave-one-source-out. */
+  source: string;
+  pages: ClassifierPage[];
+  /** The pages joined the way the worker stores them. */
   text: string;
 }
 
@@ -39,7 +48,14 @@ export async function corpusTextPdfs(maxPages = 50): Promise<CorpusText[]> {
     const pdf = await getDocumentProxy(new Uint8Array(readFileSync(entry.path)), { verbosity: 0 });
     const { text } = await extractText(pdf, { mergePages: false });
     const pages = text.slice(0, maxPages);
-    out.push({ file: entry.file, label: entry.label, group: PAIRS[entry.file] ?? entry.file, text: joinPages(pages) });
+    out.push({
+      file: entry.file,
+      label: entry.label,
+      group: PAIRS[entry.file] ?? entry.file,
+      source: entry.source,
+      pages: pages.map((t, i) => ({ number: i + 1, text: t, source: 'text-layer', confidence: null })),
+      text: joinPages(pages),
+    });
   }
   return out;
 }
@@ -67,16 +83,24 @@ class ListCorrections extends CorrectionStore {
 export interface Prediction {
   doc: CorpusText;
   result: Classification;
+  /** Every type of the taxonomy with its score and calibrated probability, best first. */
+  ranking: RankedType[];
+}
+
+async function predict(classifier: LocalClassifier, doc: CorpusText, categories: readonly Category[]) {
+  const request = input(doc, categories);
+  return { doc, result: await classifier.classify(request), ranking: await classifier.rank(request) };
 }
 
 /** Taxonomy only: how the classifier does on a fresh install with no corrections. */
 export async function predictZeroShot(
   docs: readonly CorpusText[],
   categories: readonly Category[],
+  settings: LocalClassifierSettings = DEFAULT_LOCAL_SETTINGS,
 ): Promise<Prediction[]> {
-  const classifier = new LocalClassifier(null);
+  const classifier = new LocalClassifier(null, categories, settings);
   const out: Prediction[] = [];
-  for (const doc of docs) out.push({ doc, result: await classifier.classify(input(doc, categories)) });
+  for (const doc of docs) out.push(await predict(classifier, doc, categories));
   return out;
 }
 
@@ -87,12 +111,14 @@ export async function predictZeroShot(
 export async function predictLeaveOneGroupOut(
   docs: readonly CorpusText[],
   categories: readonly Category[],
+  groupOf: (doc: CorpusText) => string = (d) => d.group,
+  settings: LocalClassifierSettings = DEFAULT_LOCAL_SETTINGS,
 ): Promise<Prediction[]> {
   const out: Prediction[] = [];
   const at = new Date(0);
-  for (const group of new Set(docs.map((d) => d.group))) {
+  for (const group of new Set(docs.map(groupOf))) {
     const rows: Correction[] = docs
-      .filter((d) => d.group !== group)
+      .filter((d) => groupOf(d) !== group)
       .map((d, i) => ({
         jobId: `train-${i}`,
         position: 0,
@@ -105,9 +131,11 @@ export async function predictLeaveOneGroupOut(
       }));
     const classifier = new LocalClassifier(
       new TrainingExamples(new ListCorrections(rows), { refreshMs: 60_000, limit: 10_000 }),
+      categories,
+      settings,
     );
-    for (const doc of docs.filter((d) => d.group === group)) {
-      out.push({ doc, result: await classifier.classify(input(doc, categories)) });
+    for (const doc of docs.filter((d) => groupOf(d) === group)) {
+      out.push(await predict(classifier, doc, categories));
     }
   }
   return out;
@@ -132,10 +160,10 @@ export function perClass(
   return table;
 }
 
-function input(doc: CorpusText, categories: readonly Category[]) {
+function input(doc: CorpusText, categories: readonly Category[]): ClassificationInput {
   return {
-    text: doc.text,
-    pageCount: 1,
+    pages: doc.pages,
+    pageCount: doc.pages.length,
     filename: doc.file.split('/').pop()!,
     categories,
     signal: new AbortController().signal,

@@ -1,8 +1,10 @@
 import type { ClassificationInput } from '../../src/classifier/classifier.port';
 import { CorrectionStore, type Correction, type NewCorrection } from '../../src/classifier/correction-store.port';
-import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
-import { LOCAL_MODEL_NAME, LocalClassifier } from '../../src/classifier/local.classifier';
+import { loadTaxonomy } from '../../src/classifier/taxonomy.loader';
+import { DEFAULT_LOCAL_SETTINGS, LOCAL_MODEL_NAME, LocalClassifier } from '../../src/classifier/local.classifier';
 import { TrainingExamples } from '../../src/classifier/training-examples';
+
+const DEFAULT_CATEGORIES = loadTaxonomy().categories;
 
 /** In-memory CorrectionStore: a hand-written fake of the port. */
 class MemoryCorrections extends CorrectionStore {
@@ -23,8 +25,14 @@ class MemoryCorrections extends CorrectionStore {
   }
 }
 
-function input(text: string, categories = DEFAULT_CATEGORIES): ClassificationInput {
-  return { text, pageCount: 1, filename: 'doc.pdf', categories, signal: new AbortController().signal };
+function input(text: string | string[], categories = DEFAULT_CATEGORIES): ClassificationInput {
+  const pages = (Array.isArray(text) ? text : [text]).map((t, i) => ({
+    number: i + 1,
+    text: t,
+    source: 'text-layer' as const,
+    confidence: null,
+  }));
+  return { pages, pageCount: pages.length, filename: 'doc.pdf', categories, signal: new AbortController().signal };
 }
 
 const TEXTS: Record<string, string> = {
@@ -54,7 +62,7 @@ const TEXTS: Record<string, string> = {
 };
 
 describe('LocalClassifier', () => {
-  const classifier = new LocalClassifier(null);
+  const classifier = new LocalClassifier(null, DEFAULT_CATEGORIES);
 
   it.each(Object.entries(TEXTS))('labels a made-up %s', async (kind, text) => {
     const result = await classifier.classify(input(text));
@@ -67,7 +75,7 @@ describe('LocalClassifier', () => {
 
   it('gives the evidence that decided', async () => {
     const result = await classifier.classify(input(TEXTS.invoice_de));
-    expect(result.reasons[0]).toMatch(/^keywords: .*rechnung/);
+    expect(result.reasons[0]).toMatch(/^keywords on page 1: .*rechnung/);
     expect(result.reasons.join(' ')).toContain('runner-up');
   });
 
@@ -108,10 +116,100 @@ describe('LocalClassifier', () => {
     await expect(classifier.classify(input(text))).resolves.toMatchObject({ label: kind });
   });
 
-  it('only answers with the categories of the request', async () => {
+  it('answers other when a narrowed request allows none of what the document is, with its real best guess', async () => {
     const narrowed = DEFAULT_CATEGORIES.filter((c) => c.id === 'letter' || c.id === 'resume');
     const result = await classifier.classify(input(TEXTS.invoice, narrowed));
-    expect(['letter', 'resume', 'other']).toContain(result.label);
+    expect(result.label).toBe('other');
+    expect(result.reasons.join('\n')).toMatch(/best guess from the whole taxonomy: Invoice \((0\.\d+|1)\)/);
+    // 'other' has one meaning: its confidence is that of the best (requested) type, under the threshold.
+    expect(result.confidence).toBeLessThan(DEFAULT_LOCAL_SETTINGS.minConfidence);
+  });
+
+  it('narrowed to one type, does not answer that type for a document that is plainly something else', async () => {
+    const onlyReceipt = DEFAULT_CATEGORIES.filter((c) => c.id === 'receipt');
+    const result = await classifier.classify(input(TEXTS.resume, onlyReceipt));
+    expect(result).toMatchObject({ label: 'other' });
+    expect(result.confidence).toBeLessThan(0.5);
+    expect(result.reasons.join('\n')).toContain('best guess from the whole taxonomy: Resume / CV');
+  });
+
+  it('narrowed to the right type, answers it as the whole taxonomy would', async () => {
+    const narrowed = DEFAULT_CATEGORIES.filter((c) => c.id === 'invoice' || c.id === 'receipt');
+    const whole = await classifier.classify(input(TEXTS.invoice));
+    const result = await classifier.classify(input(TEXTS.invoice, narrowed));
+    expect(result).toMatchObject({ label: 'invoice', confidence: whole.confidence });
+  });
+
+  it.each([
+    [
+      'a French receipt',
+      'receipt',
+      'BOULANGERIE DU MARCHÉ\n12 rue de la Paix 75002 Paris\nTicket n° 0457  Caisse 2  Le 14/11/2026 à 08:42\n' +
+        '2 x Croissant 1,20 2,40\n1 x Baguette tradition 1,30\nTOTAL TTC 3,70 €\nDont TVA 5,5 % 0,19\n' +
+        'Espèces 5,00  Rendu 1,30\nReçu de paiement. Merci de votre visite, à bientôt !',
+    ],
+    [
+      'a German form',
+      'form',
+      'Beitrittserklärung\nHiermit erkläre ich meinen Beitritt zum Sportverein Musterstadt e.V.\n' +
+        'Name: ____________  Vorname: ____________\nGeburtsdatum: ________  Straße, Hausnummer: ______________\n' +
+        'PLZ, Ort: __________  Telefon: ________  E-Mail: ________\nMitgliedschaft: [ ] Erwachsener  [ ] Jugendlicher  [ ] Familie\n' +
+        'SEPA-Lastschriftmandat: Ich ermächtige den Verein, Zahlungen von meinem Konto einzuziehen.\n' +
+        'Bitte in Druckbuchstaben ausfüllen und Zutreffendes ankreuzen.\nOrt, Datum ____________  Unterschrift ____________',
+    ],
+    [
+      'a Dutch invoice',
+      'invoice',
+      'Bakkerij de Vries B.V.\nFACTUUR\nFactuurnummer: 2026-0311  Factuurdatum: 12-11-2026  Klantnummer: 4471\n' +
+        'Omschrijving  Aantal  Prijs  Bedrag\nBroodjes assortiment  40  0,85  34,00\nTaart appel  2  14,50  29,00\n' +
+        'Subtotaal 63,00  BTW 9% 5,67  Totaal te betalen 68,67 EUR\nGelieve binnen 30 dagen over te maken op IBAN NL00 BANK 0123 4567 89',
+    ],
+    [
+      'a Spanish invoice',
+      'invoice',
+      'Suministros Ibéricos S.L.  CIF B12345678\nFACTURA\nNº de factura: F-2026/118  Fecha de emisión: 10/11/2026\n' +
+        'Cliente: Talleres García  NIF 12345678Z\nConcepto  Cantidad  Precio unitario  Importe\nTornillos M6  500  0,04  20,00\n' +
+        'Base imponible 20,00  IVA 21% 4,20  Total factura 24,20 €\nForma de pago: transferencia. Vencimiento: 10/12/2026',
+    ],
+  ])('labels %s', async (_name, kind, text) => {
+    const result = await classifier.classify(input(text));
+    expect(result.label).toBe(kind);
+    expect(result.confidence).toBeGreaterThanOrEqual(DEFAULT_LOCAL_SETTINGS.minConfidence);
+  });
+
+  it('folds accents and case the same way in the taxonomy and in the document', async () => {
+    const accented = await classifier.classify(input('REÇU DE PAIEMENT\nMontant payé 12,00 €\nEspèces'));
+    const plain = await classifier.classify(input('recu de paiement\nmontant paye 12,00 €\nespeces'));
+    expect(accented.label).toBe('receipt');
+    expect(plain).toEqual(accented);
+  });
+
+  it('weighs the first page more than the others', async () => {
+    // A document of two pages that would each be labelled differently: the first one decides.
+    const invoiceFirst = await classifier.classify(input([TEXTS.invoice, TEXTS.receipt]));
+    const receiptFirst = await classifier.classify(input([TEXTS.receipt, TEXTS.invoice]));
+    expect(invoiceFirst.label).toBe('invoice');
+    expect(receiptFirst.label).toBe('receipt');
+    // With every page counting the same, the order would not matter.
+    const flat = new LocalClassifier(null, DEFAULT_CATEGORIES, {
+      ...DEFAULT_LOCAL_SETTINGS,
+      model: { ...DEFAULT_LOCAL_SETTINGS.model, firstPageWeight: 1 },
+    });
+    const [a, b] = await Promise.all([
+      flat.rank(input([TEXTS.invoice, TEXTS.receipt])),
+      flat.rank(input([TEXTS.receipt, TEXTS.invoice])),
+    ]);
+    // Only the title lines (the first page's first words) still tell the two apart.
+    expect(Math.abs(a[0].score - b[0].score)).toBeLessThan(0.1);
+  });
+
+  it('names the page each piece of evidence came from', async () => {
+    const result = await classifier.classify(
+      input(['Northwind Traders\nPage intentionally left blank', TEXTS.invoice, 'Terms: payment within 30 days']),
+    );
+    expect(result.label).toBe('invoice');
+    expect(result.reasons[0]).toMatch(/^keywords on page 2: .*invoice/);
+    expect(result.reasons.join('\n')).not.toMatch(/on page 1: .*invoice/);
   });
 
   it('throws the abort reason when the signal is already aborted', async () => {
@@ -125,7 +223,7 @@ describe('LocalClassifier', () => {
   it('learns from corrections: a recurring template is labelled as corrected', async () => {
     const store = new MemoryCorrections();
     // refreshMs 0: ask the store on every document (production polls every few seconds).
-    const learning = new LocalClassifier(new TrainingExamples(store, { refreshMs: 0, limit: 100 }));
+    const learning = new LocalClassifier(new TrainingExamples(store, { refreshMs: 0, limit: 100 }), DEFAULT_CATEGORIES);
     const timesheet = (week: number) =>
       `Contoso staffing weekly timesheet week ${week}\nConsultant hours Monday 8 Tuesday 8 Wednesday 7.5\n` +
       `Project code CX-77 approved by line manager, overtime hours 2, billable hours 39.5`;
@@ -149,7 +247,7 @@ describe('LocalClassifier', () => {
 
   it('learns an explicit other from corrections', async () => {
     const store = new MemoryCorrections();
-    const learning = new LocalClassifier(new TrainingExamples(store, { refreshMs: 0, limit: 100 }));
+    const learning = new LocalClassifier(new TrainingExamples(store, { refreshMs: 0, limit: 100 }), DEFAULT_CATEGORIES);
     const menu = 'Lunch menu of the week: soup of the day, grilled fish with vegetables, apple pie, coffee included';
     await store.record({
       tenantId: 'default',

@@ -85,7 +85,7 @@ describe('ClassifierModule wiring', () => {
       expect(classifier).toBeInstanceOf(OpenAIClassifier);
 
       const result = await classifier.classify({
-        text: 'INVOICE 1',
+        pages: [{ number: 1, text: 'INVOICE 1', source: 'text-layer', confidence: null }],
         pageCount: 1,
         filename: 'a.pdf',
         categories: moduleRef.get(Taxonomy).select(null),
@@ -99,5 +99,24 @@ describe('ClassifierModule wiring', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('CLASSIFIER_VISION', () => {
+  const vision = (env: NodeJS.ProcessEnv) =>
+    AppConfig.fromEnvironment({ OPENAI_API_KEY: 'sk-x', ...env }).classifier.vision;
+
+  it('is on in auto mode for models known to read images, off for the others', () => {
+    for (const model of ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1-nano', 'gpt-5', 'o3', 'o4-mini']) {
+      expect({ model, vision: vision({ OPENAI_MODEL: model }) }).toEqual({ model, vision: true });
+    }
+    for (const model of ['gpt-3.5-turbo', 'llama3.1:8b', 'mistral-large']) {
+      expect({ model, vision: vision({ OPENAI_MODEL: model }) }).toEqual({ model, vision: false });
+    }
+  });
+
+  it('is off when set off, and refuses other values', () => {
+    expect(vision({ OPENAI_MODEL: 'gpt-4o', CLASSIFIER_VISION: 'off' })).toBe(false);
+    expect(() => vision({ CLASSIFIER_VISION: 'always' })).toThrow(/CLASSIFIER_VISION/);
   });
 });

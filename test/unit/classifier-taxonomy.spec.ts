@@ -1,8 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CATEGORIES } from '../../src/classifier/default-categories';
-import { loadTaxonomy, parseCategories, TaxonomyFileError } from '../../src/classifier/taxonomy.loader';
+import { defaultTaxonomyFile, loadTaxonomy, TaxonomyFileError } from '../../src/classifier/taxonomy.loader';
 
 const dir = mkdtempSync(join(tmpdir(), 'taxonomy-'));
 function file(name: string, content: string): string {
@@ -28,8 +27,9 @@ describe('taxonomy loader', () => {
       expect(ids).toContain(id);
     }
     expect(taxonomy.unknown(['invoice', 'banana'])).toEqual(['banana']);
-    // The default passes the same validation as a file.
-    expect(parseCategories(DEFAULT_CATEGORIES, 'default')).toHaveLength(DEFAULT_CATEGORIES.length);
+    // The built-in taxonomy is a YAML file read by the same loader as CATEGORIES_FILE.
+    expect(defaultTaxonomyFile()).toMatch(/default-taxonomy\.yaml$/);
+    expect(loadTaxonomy(defaultTaxonomyFile()).categories).toEqual(taxonomy.categories);
   });
 
   it('reads a YAML file', () => {

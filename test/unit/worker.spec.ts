@@ -68,6 +68,10 @@ describe('JobRunner and DocumentPipeline', () => {
     });
     // The job narrowed the taxonomy: the classifier saw only that category.
     expect(s.classifier.inputs[0].categories.map((c) => c.id)).toEqual(['invoice']);
+    // The classifier gets the extractor's pages, numbered, with their source.
+    expect(s.classifier.inputs[0].pages).toEqual([
+      { number: 1, text: 'INVOICE 42', source: 'plain-text', confidence: null },
+    ]);
     // Each outcome is written as soon as it is known, with the page text kept.
     expect(recorded.mock.calls.map(([, outcomes]) => outcomes.length)).toEqual([1, 1]);
     expect((await s.store.getDocument('default', job.id, 0))?.text).toBe('INVOICE 42');
