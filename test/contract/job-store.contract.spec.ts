@@ -281,6 +281,15 @@ describe.each(databaseTargets())('job store and queue contract on $name', (targe
     expect(await events(job.id)).toEqual(['job.created', 'job.started', 'job.released', 'job.started']);
   });
 
+  it('gives back on release only the attempt its claim took (none after a takeover)', async () => {
+    const job = await created(store, 1);
+    await shortLease.claim('dead', 1);
+    await db.sql.query(`update inbox_jobs set locked_until = now() - interval '1 second' where id = $1`, [job.id]);
+    await queue.claim('w2', 1); // a takeover: a crash, no attempt
+    await queue.release('w2', [job.id]);
+    expect(await store.getJob(T, job.id)).toMatchObject({ status: 'pending', attempts: 1, crashes: 1 });
+  });
+
   it('cancels pending and running jobs, skipping their unfinished documents; the worker loses its lease', async () => {
     const pending = await created(store, 1);
     expect((await store.cancelJob(T, pending.id))?.status).toBe('cancelled');
