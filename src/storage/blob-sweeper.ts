@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { SqlClient } from '../database/sql-client.port';
+import { DbFunctions } from '../database/db-functions.port';
 import { BlobStore } from './blob-store.port';
 
 export interface SweepResult {
@@ -28,7 +28,7 @@ export class BlobSweeper {
 
   constructor(
     private readonly store: BlobStore,
-    private readonly sql: SqlClient,
+    private readonly db: DbFunctions,
   ) {}
 
   async sweepOnce(now: Date = new Date()): Promise<SweepResult> {
@@ -37,11 +37,7 @@ export class BlobSweeper {
     let batch: string[] = [];
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      const orphans = (
-        await this.sql.query<{ key: string }>('select k as key from inbox_unreferenced_blob_keys($1::text[]) as k', [
-          batch,
-        ])
-      ).map((r) => r.key);
+      const orphans = await this.db.call<string[]>('inbox_unreferenced_blob_keys', { p_keys: batch });
       if (orphans.length > 0) await this.store.delete(orphans);
       result.scanned += batch.length;
       result.deleted += orphans.length;

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Global, Inject, Module, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { SqlClient } from '../database/sql-client.port';
+import { DbFunctions } from '../database/db-functions.port';
 import { BlobStore } from './blob-store.port';
 import { BlobSweeper } from './blob-sweeper';
 import { BlobSweepSchedule } from './blob-sweep.schedule';
@@ -24,11 +24,11 @@ export function createBlobS3Client(config: AppConfig): S3Client | null {
 }
 
 /** The one place BLOB_STORE picks a driver; unknown values were refused by the configuration. */
-export function createBlobStore(config: AppConfig, sql: SqlClient, s3: S3Client | null): BlobStore {
+export function createBlobStore(config: AppConfig, db: DbFunctions, s3: S3Client | null): BlobStore {
   const target = config.blobs.store;
   switch (target.driver) {
     case 'database':
-      return new DatabaseBlobStore(sql);
+      return new DatabaseBlobStore(db);
     case 'filesystem':
       return new FilesystemBlobStore(target.dir);
     case 's3':
@@ -45,7 +45,7 @@ export function createBlobStore(config: AppConfig, sql: SqlClient, s3: S3Client 
 @Module({
   providers: [
     { provide: S3Client, useFactory: createBlobS3Client, inject: [AppConfig] },
-    { provide: BlobStore, useFactory: createBlobStore, inject: [AppConfig, SqlClient, S3Client] },
+    { provide: BlobStore, useFactory: createBlobStore, inject: [AppConfig, DbFunctions, S3Client] },
   ],
   exports: [BlobStore],
 })

@@ -1,3 +1,4 @@
+import { SqlDbFunctions } from '../../src/database/sql-db-functions';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat, utimes } from 'node:fs/promises';
@@ -36,7 +37,7 @@ const databaseTarget = (name: 'pglite' | 'postgres') => ({
     const target = databaseTargets().find((t) => t.name === name)!;
     const db: TestDatabase = await target.create();
     return {
-      store: new DatabaseBlobStore(db.sql, { pageSize: 2 }),
+      store: new DatabaseBlobStore(new SqlDbFunctions(db.sql), { pageSize: 2 }),
       backdate: async (key, when) =>
         void (await db.sql.query('update inbox_blobs set written_at = $2 where key = $1', [key, when])),
       storedBytes: async () =>
@@ -333,7 +334,7 @@ describe('DatabaseBlobStore rows', () => {
   afterAll(() => db.dispose());
 
   it('stores a body as 1 MiB chunks and drops the chunks of the blob it overwrites', async () => {
-    const store = new DatabaseBlobStore(db.sql);
+    const store = new DatabaseBlobStore(new SqlDbFunctions(db.sql));
     const k = key();
     await store.put(k, Readable.from([randomBytes(3 * MiB + 5)]));
     await store.put(k, Readable.from([randomBytes(2 * MiB)]));
