@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { distance } from 'fastest-levenshtein';
+import { fileTypeFromBuffer } from 'file-type';
 import { AppConfig } from '../src/config/app-config';
 import { createOcrComponents } from '../src/ocr/ocr.factory';
 import { CORPUS_DIR, hasCorpus } from '../test/support/corpus';
@@ -144,8 +145,8 @@ function pipelineVersion(root: string): string {
 
 type Cache = Record<string, CerReading>;
 
-function cachePath(root: string, engine: string): string {
-  return join(root, 'bench', 'results', `ocr-cer-${engine}-${pipelineVersion(root)}.json`);
+function cachePath(root: string, engine: string, cacheName: string): string {
+  return join(root, 'bench', 'results', `${cacheName}-${engine}-${pipelineVersion(root)}.json`);
 }
 
 function loadCache(path: string): Cache {
@@ -153,26 +154,37 @@ function loadCache(path: string): Cache {
   return JSON.parse(readFileSync(path, 'utf8')) as Cache;
 }
 
-/** Reads every receipt with one engine (one page at a time, so seconds are per-page latency). */
-export async function readReceipts(
+/** An image to read: its cache key and its path. */
+export interface ImageToRead {
+  name: string;
+  image: string;
+}
+
+/**
+ * Reads every image with one engine through the production extractor, one page at a time (so
+ * seconds are per-page latency), caching the readings in bench/results/<cacheName>-<engine>-<hash>.
+ */
+export async function readImages(
   engine: string,
-  receipts: CerReceipt[],
+  images: ImageToRead[],
   log: (line: string) => void = () => undefined,
+  cacheName = 'ocr-cer',
 ): Promise<Map<string, CerReading>> {
   const root = repositoryRoot();
-  const path = cachePath(root, engine);
+  const path = cachePath(root, engine, cacheName);
   const cache = loadCache(path);
-  const missing = receipts.filter((r) => !cache[r.name]);
+  const missing = images.filter((r) => !cache[r.name]);
   if (missing.length > 0) {
     const config = AppConfig.fromEnvironment({ OCR_PROVIDER: engine, OCR_WORKERS: '1', LOG_LEVEL: 'silent' });
     const { extractor, engine: ocr } = createOcrComponents(config);
     try {
       for (const receipt of missing) {
         const bytes = new Uint8Array(readFileSync(receipt.image));
+        const contentType = (await fileTypeFromBuffer(bytes))?.mime ?? 'application/octet-stream';
         const start = performance.now();
         const result = await extractor.extract({
           bytes,
-          contentType: 'image/jpeg',
+          contentType,
           filename: receipt.name,
           signal: AbortSignal.timeout(600_000),
         });
@@ -186,7 +198,7 @@ export async function readReceipts(
       await ocr?.close();
     }
   }
-  return new Map(receipts.map((r) => [r.name, cache[r.name]]));
+  return new Map(images.map((r) => [r.name, cache[r.name]]));
 }
 
 export async function cerReport(
@@ -194,7 +206,7 @@ export async function cerReport(
   receipts: CerReceipt[],
   log?: (line: string) => void,
 ): Promise<CerEngineReport> {
-  const readings = await readReceipts(engine, receipts, log);
+  const readings = await readImages(engine, receipts, log);
   const files = receipts.map((receipt): CerFileResult => {
     const reading = readings.get(receipt.name) as CerReading;
     const reference = transcript(readFileSync(receipt.boxes, 'utf8'));

@@ -125,7 +125,7 @@ export class Environment {
   RATE_LIMIT_PER_MINUTE = 600;
 
   // OCR
-  @IsIn(['auto', 'textract', 'tesseract', 'none'])
+  @IsIn(['auto', 'textract', 'paddle', 'tesseract', 'none'])
   OCR_PROVIDER = 'auto';
 
   @Matches(/^[a-z_]{3,8}(\+[a-z_]{3,8})*$/, {

@@ -4,7 +4,9 @@ import { AppConfig } from '../config/app-config';
 import { DocumentTextExtractor } from './document-text.extractor';
 import { ImageNormalizer } from './image.normalizer';
 import { OcrEngine } from './ocr-engine.port';
+import { DEFAULT_PADDLE_SETTINGS, PaddleOcrEngine } from './paddle.ocr-engine';
 import { DEFAULT_SANDBOX_LIMITS } from './pdf/pdf-sandbox';
+import { PreparationSettings, PreparingOcrEngine } from './preparing.ocr-engine';
 import { languageDataFile } from './tesseract-language.data';
 import { TesseractOcrEngine } from './tesseract.ocr-engine';
 import type { RetrySettings } from './textract.retry';
@@ -30,14 +32,26 @@ const TEXTRACT_ASYNC_DEFAULTS: Omit<TextractAsyncSettings, 'bucket' | keyof Retr
 export class OcrComponents {
   constructor(
     readonly extractor: DocumentTextExtractor,
-    /** null when OCR is off; closed on shutdown. */
+    /** The engine itself (the extractor may reach it through image preparation); null when OCR is off; closed on shutdown. */
     readonly engine: OcrEngine | null,
   ) {}
 }
 
+/**
+ * How local engines get their page images (page-preparation; chosen with bench:cer and
+ * bench:ocr-reads): the page as normalised first; when that reads poorly, levels stretched, then
+ * an adaptive threshold, keeping the most confident reading. Confidence scales differ: tesseract's
+ * good pages read at 0.6-0.8, PaddleOCR's at 0.9+. Textract gets the page as it is.
+ */
+export const LOCAL_OCR_PREPARATION: Record<'tesseract' | 'paddle', PreparationSettings> = {
+  tesseract: { first: 'as-is', retries: ['contrast', 'binarised'], poor: { minConfidence: 0.45, checkWords: true } },
+  paddle: { first: 'as-is', retries: ['contrast', 'binarised'], poor: { minConfidence: 0.85, checkWords: false } },
+};
+
 /** The one place the OCR provider is chosen ('auto' was resolved by AppConfig). */
 export function createOcrComponents(config: AppConfig): OcrComponents {
   const engine = createOcrEngine(config);
+  const preparation = engine && engine.source !== 'textract' ? LOCAL_OCR_PREPARATION[engine.source] : undefined;
   const { maxPages, maxImagePixels } = config.limits;
   const extractor = new DocumentTextExtractor(
     {
@@ -48,7 +62,7 @@ export function createOcrComponents(config: AppConfig): OcrComponents {
       pdf: { maxImagePixels, ...DEFAULT_SANDBOX_LIMITS },
     },
     new ImageNormalizer({ maxImagePixels, maxOcrPixels: Math.min(maxImagePixels, MAX_OCR_PIXELS), minLongSide: 1500 }),
-    engine,
+    engine && preparation ? new PreparingOcrEngine(engine, preparation) : engine,
   );
   return new OcrComponents(extractor, engine);
 }
@@ -58,6 +72,8 @@ function createOcrEngine(config: AppConfig): OcrEngine | null {
   switch (ocr.provider) {
     case 'none':
       return null;
+    case 'paddle':
+      return new PaddleOcrEngine({ workers: ocr.workers, ...DEFAULT_PADDLE_SETTINGS });
     case 'tesseract':
       // A language whose package is missing stops the boot, not every scan later.
       for (const code of ocr.languages) languageDataFile(code, 'lstm');

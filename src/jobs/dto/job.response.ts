@@ -45,7 +45,7 @@ export class DocumentDto {
     number | null;
   @ApiProperty({
     type: [String],
-    description: "per page: 'text-layer', 'plain-text', 'tesseract', 'textract' or 'none'",
+    description: "per page: 'text-layer', 'plain-text', 'tesseract', 'paddle', 'textract' or 'none'",
   })
   text_sources!: string[];
   @ApiPropertyOptional({ nullable: true, type: Number }) ocr_confidence!: number | null;

@@ -1,0 +1,85 @@
+import { DocumentError } from '../common/document-error';
+import { throwIfAborted } from './abort';
+import { OcrEngine, OcrPageInput, OcrPageResult, ScannedPdf } from './ocr-engine.port';
+import { isPoorReading, PoorReadingRule, readingScore } from './orientation.heuristic';
+import { Preparation, preparePage } from './page-preparation';
+
+export interface PreparationSettings {
+  /** How every page image is prepared before its first reading. */
+  first: Preparation;
+  /** Tried in order while the best reading so far is poor; the best reading is kept. */
+  retries: Preparation[];
+  /** What counts as poor for this engine. */
+  poor: PoorReadingRule;
+}
+
+/**
+ * A local engine behind image preparation (page-preparation): every page image is prepared before
+ * it is read, and a page that reads poorly is read once more, prepared another way. PDFs handed
+ * over whole (Textract) pass untouched.
+ */
+export class PreparingOcrEngine extends OcrEngine {
+  constructor(
+    private readonly inner: OcrEngine,
+    private readonly settings: PreparationSettings,
+  ) {
+    super();
+  }
+
+  get source(): OcrEngine['source'] {
+    return this.inner.source;
+  }
+
+  get pdfPageInput(): OcrEngine['pdfPageInput'] {
+    return this.inner.pdfPageInput;
+  }
+
+  get parallelism(): number {
+    return this.inner.parallelism;
+  }
+
+  get maxInputBytes(): number {
+    return this.inner.maxInputBytes;
+  }
+
+  /** The engine that reads (tests and figures). */
+  get engine(): OcrEngine {
+    return this.inner;
+  }
+
+  async recognize(page: OcrPageInput, signal: AbortSignal): Promise<OcrPageResult> {
+    if (page.kind !== 'image') return this.inner.recognize(page, signal);
+    const { first, retries, poor } = this.settings;
+    let best = await this.read(page.bytes, first, signal);
+    for (const preparation of retries) {
+      if (!isPoorReading(best, poor)) break;
+      throwIfAborted(signal);
+      const reading = await this.read(page.bytes, preparation, signal);
+      if (readingScore(reading) > readingScore(best)) best = reading;
+    }
+    return best;
+  }
+
+  override readsWholeDocument(scan: ScannedPdf): boolean {
+    return this.inner.readsWholeDocument(scan);
+  }
+
+  override recognizeDocument(pdf: Uint8Array, signal: AbortSignal): Promise<OcrPageResult[]> {
+    return this.inner.recognizeDocument(pdf, signal);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private async read(bytes: Uint8Array, preparation: Preparation, signal: AbortSignal): Promise<OcrPageResult> {
+    let prepared: Uint8Array;
+    try {
+      prepared = await preparePage(bytes, preparation);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new DocumentError('corrupt_image', `The page image could not be prepared for OCR: ${message}`);
+    }
+    return this.inner.recognize({ kind: 'image', bytes: prepared, contentType: 'image/png' }, signal);
+  }
+}
