@@ -1,4 +1,5 @@
 import { createCanvas } from '@napi-rs/canvas';
+import sharp from 'sharp';
 import { deflateSync, constants as zlib } from 'node:zlib';
 import { PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 
@@ -58,5 +59,99 @@ export async function inflatingPdf(megabytes: number): Promise<Uint8Array> {
   const spaces = Buffer.alloc(megabytes * 1024 * 1024, 0x20);
   const stream = doc.context.stream(deflateSync(spaces, { level: zlib.Z_BEST_COMPRESSION }), { Filter: 'FlateDecode' });
   page.node.set(PDFName.of('Contents'), doc.context.register(stream));
+  return doc.save();
+}
+
+/** Text lines drawn in `ink` on a fully transparent canvas (a logo or a dark-theme export). */
+export function transparentTextPng(lines: string[], ink: string, width = 1400, lineHeight = 110): Uint8Array {
+  const canvas = createCanvas(width, lineHeight * (lines.length + 1));
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = ink;
+  ctx.font = 'bold 64px sans-serif';
+  lines.forEach((line, i) => ctx.fillText(line, 60, lineHeight * (i + 1)));
+  return new Uint8Array(canvas.toBuffer('image/png'));
+}
+
+/**
+ * A clean page of text turned into a dark, low-contrast phone photo: levels squeezed into 25..85
+ * of 255 (grey ink on dim paper), a light blur and a vignette of uneven light, saved as JPEG.
+ */
+export async function darkPhotoJpeg(lines: string[]): Promise<Uint8Array> {
+  const clean = textImagePng(lines);
+  const { width = 0, height = 0 } = await sharp(clean).metadata();
+  const shade = Buffer.from(
+    `<svg width="${width}" height="${height}"><defs><radialGradient id="g" cx="35%" cy="40%" r="80%">` +
+      `<stop offset="0" stop-color="#fff" stop-opacity="0"/><stop offset="1" stop-color="#000" stop-opacity="0.35"/>` +
+      `</radialGradient></defs><rect width="100%" height="100%" fill="url(#g)"/></svg>`,
+  );
+  const jpeg = await sharp(clean)
+    .linear(60 / 255, 25)
+    .blur(1.2)
+    .composite([{ input: shade }])
+    .jpeg({ quality: 70 })
+    .toBuffer();
+  return new Uint8Array(jpeg);
+}
+
+/** A PNG of text at a small size (`px` pixel font), as in a low-resolution scan of fine print. */
+export function smallTextPng(lines: string[], px = 13): Uint8Array {
+  const lineHeight = Math.round(px * 1.6);
+  const canvas = createCanvas(Math.round(px * 34), lineHeight * (lines.length + 1));
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = '#000000';
+  ctx.font = `${px}px sans-serif`;
+  lines.forEach((line, i) => ctx.fillText(line, px, lineHeight * (i + 1)));
+  return new Uint8Array(canvas.toBuffer('image/png'));
+}
+
+/** An empty white page image: nothing to read. */
+export function blankPng(width = 1200, height = 1600): Promise<Uint8Array> {
+  return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .png()
+    .toBuffer()
+    .then((png) => new Uint8Array(png));
+}
+
+/** What a browser prints above and below a page: date, tab title, URL, page counter. */
+export const BROWSER_PRINT_HEADER = '7/8/2021 Gallery';
+export const BROWSER_PRINT_FOOTER = 'chrome://media-app 1/1';
+
+/**
+ * A browser's print of a scanned page (a photo opened in a tab, printed to PDF): the text layer
+ * holds only the print header and footer, and the page itself is one large image of `lines`.
+ */
+export async function browserPrintPdf(lines: string[]): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = doc.addPage([612, 792]);
+  page.drawText(BROWSER_PRINT_HEADER, { x: 24, y: 775, size: 8, font });
+  page.drawText(BROWSER_PRINT_FOOTER, { x: 24, y: 10, size: 8, font });
+  const png = await doc.embedPng(scannedPagePng(lines));
+  page.drawImage(png, { x: 26, y: 30, width: 560, height: 730 });
+  return doc.save();
+}
+
+/** A letter-size page at 150 DPI, as a scanner makes it: the lines at the top, the rest paper. */
+export function scannedPagePng(lines: string[]): Uint8Array {
+  const canvas = createCanvas(1275, 1650);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#f4f4f0';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = '#111111';
+  ctx.font = 'bold 56px sans-serif';
+  lines.forEach((line, i) => ctx.fillText(line, 80, 160 + i * 100));
+  return new Uint8Array(canvas.toBuffer('image/png'));
+}
+
+/** One page with a real text layer of `text` and a photo-sized image beside it (a brochure). */
+export async function textWithPicturePdf(text: string): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = doc.addPage([612, 792]);
+  text.split('\n').forEach((line, i) => page.drawText(line, { x: 40, y: 760 - i * 14, size: 10, font }));
+  const png = await doc.embedPng(await blankPng(800, 600));
+  page.drawImage(png, { x: 40, y: 40, width: 532, height: 400 });
   return doc.save();
 }
