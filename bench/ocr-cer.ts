@@ -95,7 +95,12 @@ export function transcript(boxesCsv: string): string {
     const ys = [coords[1], coords[3], coords[5], coords[7]];
     const xs = [coords[0], coords[2], coords[4], coords[6]];
     // The transcript itself may hold commas.
-    boxes.push({ top: Math.min(...ys), bottom: Math.max(...ys), left: Math.min(...xs), text: cells.slice(8).join(',') });
+    boxes.push({
+      top: Math.min(...ys),
+      bottom: Math.max(...ys),
+      left: Math.min(...xs),
+      text: cells.slice(8).join(','),
+    });
   }
   boxes.sort((a, b) => a.top + a.bottom - (b.top + b.bottom));
   const lines: Box[][] = [];
@@ -105,7 +110,14 @@ export function transcript(boxesCsv: string): string {
     if (line && centre >= line[0].top && centre <= line[0].bottom) line.push(box);
     else lines.push([box]);
   }
-  return lines.map((line) => line.sort((a, b) => a.left - b.left).map((box) => box.text).join(' ')).join('\n');
+  return lines
+    .map((line) =>
+      line
+        .sort((a, b) => a.left - b.left)
+        .map((box) => box.text)
+        .join(' '),
+    )
+    .join('\n');
 }
 
 /** Case-folded, whitespace collapsed: what CER compares. */

@@ -135,14 +135,15 @@ export class PaddleOcrEngine extends OcrEngine {
 /**
  * PaddleOCR's detector finds lines on a turned page too, but its recogniser reads them with low
  * confidence: measured on corpus pages, upright 0.84-0.98 (a crumpled receipt photo the lowest),
- * upside down or at 270 degrees 0.62-0.81. Its output often lacks spaces, so the tesseract
+ * upside down or at 270 degrees 0.62-0.81 or nothing at all. Its output often lacks spaces, so the tesseract
  * engine's words-based measure does not apply. A hard upright photo pays for the turns, and
  * keeps its reading unless a turn reads better.
  */
 export const PADDLE_SIDEWAYS_CONFIDENCE = 0.85;
 
+/** An empty reading too: lines upside down often fall under the library's own 0.5 cut-off. */
 function mayBeSideways(reading: OcrPageResult): boolean {
-  return reading.text.trim().length > 0 && reading.confidence < PADDLE_SIDEWAYS_CONFIDENCE;
+  return reading.confidence < PADDLE_SIDEWAYS_CONFIDENCE;
 }
 
 /** Lines top to bottom as the library groups them; full-width forms (（ ） ：) folded by NFKC. */

@@ -56,8 +56,11 @@ describe('DocumentTextExtractor and text layers that lie', () => {
 
   it('does not OCR a short text page that carries no image', async () => {
     const ocr = new RecordingOcrEngine();
-    const result = await buildExtractor(ocr).extract(input(await textPdf(['Memo: meeting moved to 3 pm']), 'application/pdf'));
+    const result = await buildExtractor(ocr).extract(
+      input(await textPdf(['Memo: meeting moved to 3 pm']), 'application/pdf'),
+    );
     expect(ocr.calls).toHaveLength(0);
+    expect(result.pages[0]).toMatchObject({ source: 'text-layer', text: expect.stringContaining('Memo') });
   });
 
   it('with OCR off keeps the header-only layer (there is nothing else to read it with)', async () => {

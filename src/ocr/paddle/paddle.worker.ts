@@ -8,7 +8,12 @@
  * ts-jest Node runs this .ts file directly; in dist/ tsc has compiled it next to its caller.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PaddleLine, PaddleWorkerOptions, PaddleWorkerRequest, PaddleWorkerResponse } from './paddle-worker.protocol';
+import type {
+  PaddleLine,
+  PaddleWorkerOptions,
+  PaddleWorkerRequest,
+  PaddleWorkerResponse,
+} from './paddle-worker.protocol';
 
 interface Reader {
   detect(image: Buffer): Promise<{ text: string; mean: number }[]>;
@@ -51,6 +56,7 @@ parentPort?.on('message', (request: PaddleWorkerRequest) => {
     .then((reader) => read(reader, request.png))
     .then(
       (lines) => post({ id: request.id, ok: true, lines }),
-      (error: unknown) => post({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        post({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
     );
 });
