@@ -39,13 +39,21 @@ export class OcrComponents {
 
 /**
  * How local engines get their page images (page-preparation; chosen with bench:cer and
- * bench:ocr-reads): the page as normalised first; when that reads poorly, levels stretched, then
- * an adaptive threshold, keeping the most confident reading. Confidence scales differ: tesseract's
+ * bench:ocr-reads): the page as normalised first; when that reads poorly, turned level (if it
+ * is slanted), levels stretched, then an adaptive threshold, keeping the most confident reading. Confidence scales differ: tesseract's
  * good pages read at 0.6-0.8, PaddleOCR's at 0.9+. Textract gets the page as it is.
  */
 export const LOCAL_OCR_PREPARATION: Record<'tesseract' | 'paddle', PreparationSettings> = {
-  tesseract: { first: 'as-is', retries: ['contrast', 'binarised'], poor: { minConfidence: 0.45, checkWords: true } },
-  paddle: { first: 'as-is', retries: ['contrast', 'binarised'], poor: { minConfidence: 0.85, checkWords: false } },
+  tesseract: {
+    first: 'as-is',
+    retries: ['deskewed', 'contrast', 'binarised'],
+    poor: { minConfidence: 0.45, checkWords: true },
+  },
+  paddle: {
+    first: 'as-is',
+    retries: ['deskewed', 'contrast', 'binarised'],
+    poor: { minConfidence: 0.85, checkWords: false },
+  },
 };
 
 /** The one place the OCR provider is chosen ('auto' was resolved by AppConfig). */

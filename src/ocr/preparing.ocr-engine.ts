@@ -50,11 +50,14 @@ export class PreparingOcrEngine extends OcrEngine {
   async recognize(page: OcrPageInput, signal: AbortSignal): Promise<OcrPageResult> {
     if (page.kind !== 'image') return this.inner.recognize(page, signal);
     const { first, retries, poor } = this.settings;
-    let best = await this.read(page.bytes, first, signal);
+    let best = await this.read(await prepare(page.bytes, first), signal);
     for (const preparation of retries) {
       if (!isPoorReading(best, poor)) break;
       throwIfAborted(signal);
-      const reading = await this.read(page.bytes, preparation, signal);
+      const prepared = await prepare(page.bytes, preparation);
+      // A preparation that left the page as it was (a level page needs no deskewing) reads the same.
+      if (prepared === page.bytes) continue;
+      const reading = await this.read(prepared, signal);
       if (readingScore(reading) > readingScore(best)) best = reading;
     }
     return best;
@@ -72,14 +75,16 @@ export class PreparingOcrEngine extends OcrEngine {
     return this.inner.close();
   }
 
-  private async read(bytes: Uint8Array, preparation: Preparation, signal: AbortSignal): Promise<OcrPageResult> {
-    let prepared: Uint8Array;
-    try {
-      prepared = await preparePage(bytes, preparation);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new DocumentError('corrupt_image', `The page image could not be prepared for OCR: ${message}`);
-    }
-    return this.inner.recognize({ kind: 'image', bytes: prepared, contentType: 'image/png' }, signal);
+  private read(png: Uint8Array, signal: AbortSignal): Promise<OcrPageResult> {
+    return this.inner.recognize({ kind: 'image', bytes: png, contentType: 'image/png' }, signal);
+  }
+}
+
+async function prepare(bytes: Uint8Array, preparation: Preparation): Promise<Uint8Array> {
+  try {
+    return await preparePage(bytes, preparation);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new DocumentError('corrupt_image', `The page image could not be prepared for OCR: ${message}`);
   }
 }

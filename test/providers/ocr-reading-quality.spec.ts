@@ -7,7 +7,7 @@ import { buildExtractor, buildLocalExtractor, input } from '../support/ocr-extra
 import {
   blankPng,
   browserPrintPdf,
-  darkPhotoJpeg,
+  fadedReceiptPhotoJpeg,
   smallTextPng,
   textImagePng,
   transparentTextPng,
@@ -43,22 +43,30 @@ describe('local OCR reading quality on generated documents', () => {
     expect(words(result.pages[0].text)).toContain('DELIVERY NOTE');
   });
 
-  it('reads a dark, low-contrast photo made from a clean page', async () => {
-    const lines = ['GROCERY STORE', 'TOTAL 12.50', 'THANK YOU'];
-    const photo = await darkPhotoJpeg(lines);
-    const { channels } = await sharp(photo).greyscale().stats();
-    // Really dark and flat: mean under 90 of 255, the ink barely apart from the paper.
-    expect(channels[0].mean).toBeLessThan(90);
-    expect(channels[0].max - channels[0].min).toBeLessThan(110);
+  it('reads a faded receipt photographed on a dark table, which read as nothing without preparation', async () => {
+    const photo = await fadedReceiptPhotoJpeg([
+      'MEGA STORE SDN BHD',
+      'TAX INVOICE 0042',
+      'TOTAL RM 12.50',
+      'CASH RM 20.00',
+      'THANK YOU COME AGAIN',
+    ]);
+    expect((await bare.extract(input(photo, 'image/jpeg'))).pages[0].text.trim()).toBe('');
     const result = await extractor.extract(input(photo, 'image/jpeg'));
     const text = words(result.pages[0].text);
-    expect(text).toContain('GROCERY STORE');
     expect(text).toContain('12.50');
+    expect(text).toContain('THANK YOU COME AGAIN');
+    expect(result.warnings).toEqual([]);
   });
 
-  it('reads small print, upscaled before OCR', async () => {
+  it('reads small print, upscaled before OCR (read as it is, it loses characters)', async () => {
     const png = smallTextPng(['Invoice number 50213 due on 14 March', 'Customer reference AB-7781']);
-    expect((await sharp(png).metadata()).width).toBeLessThan(500);
+    expect((await sharp(png).metadata()).width).toBeLessThan(300);
+    const raw = await engine.recognize(
+      { kind: 'image', bytes: png, contentType: 'image/png' },
+      AbortSignal.timeout(30_000),
+    );
+    expect(words(raw.text)).not.toContain('AB-7781');
     const result = await extractor.extract(input(png, 'image/png'));
     const text = words(result.pages[0].text);
     expect(text).toContain('50213');
@@ -79,6 +87,16 @@ describe('local OCR reading quality on generated documents', () => {
     const turned = new Uint8Array(await sharp(upright).rotate(turn).png().toBuffer());
     const result = await extractor.extract(input(turned, 'image/png'));
     expect(words(result.pages[0].text)).toContain('QUARTERLY REPORT');
+  });
+
+  // tesseract reads slants of a few degrees well itself (the deskewing retry is for the pages
+  // that read poorly; page-preparation's own tests show it levels a page).
+  it('reads a page photographed at a slant', async () => {
+    const level = textImagePng(['QUARTERLY REPORT', 'REVENUE GREW STRONGLY', 'ACROSS ALL REGIONS']);
+    const slanted = new Uint8Array(await sharp(level).rotate(7, { background: '#ffffff' }).png().toBuffer());
+    const result = await extractor.extract(input(slanted, 'image/png'));
+    expect(words(result.pages[0].text)).toContain('QUARTERLY REPORT');
+    expect(words(result.pages[0].text)).toContain('ACROSS ALL REGIONS');
   });
 
   it('says in the warnings when a page yields no text', async () => {

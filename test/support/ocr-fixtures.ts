@@ -73,28 +73,25 @@ export function transparentTextPng(lines: string[], ink: string, width = 1400, l
 }
 
 /**
- * A clean page of text turned into a dark, low-contrast phone photo: levels squeezed into 25..85
- * of 255 (grey ink on dim paper), a light blur and a vignette of uneven light, saved as JPEG.
+ * A phone photo of a faded till receipt lying on a dark table: pale grey print (#a0a0a0) on
+ * greyish paper, the table black around it, saved as JPEG. A global threshold falls between the
+ * table and the paper, so the print turns white with the paper (what rcp_sroie_600 suffered).
  */
-export async function darkPhotoJpeg(lines: string[]): Promise<Uint8Array> {
-  const clean = textImagePng(lines);
-  const { width = 0, height = 0 } = await sharp(clean).metadata();
-  const shade = Buffer.from(
-    `<svg width="${width}" height="${height}"><defs><radialGradient id="g" cx="35%" cy="40%" r="80%">` +
-      `<stop offset="0" stop-color="#fff" stop-opacity="0"/><stop offset="1" stop-color="#000" stop-opacity="0.35"/>` +
-      `</radialGradient></defs><rect width="100%" height="100%" fill="url(#g)"/></svg>`,
-  );
-  const jpeg = await sharp(clean)
-    .linear(60 / 255, 25)
-    .blur(1.2)
-    .composite([{ input: shade }])
-    .jpeg({ quality: 70 })
-    .toBuffer();
-  return new Uint8Array(jpeg);
+export async function fadedReceiptPhotoJpeg(lines: string[]): Promise<Uint8Array> {
+  const canvas = createCanvas(1400, 1800);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#1a1a1a';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = '#d8d8d0';
+  ctx.fillRect(120, 100, 1160, 1600);
+  ctx.fillStyle = '#a0a0a0';
+  ctx.font = '40px monospace';
+  lines.forEach((line, i) => ctx.fillText(line, 200, 250 + i * 80));
+  return new Uint8Array(await sharp(canvas.toBuffer('image/png')).jpeg({ quality: 80 }).toBuffer());
 }
 
 /** A PNG of text at a small size (`px` pixel font), as in a low-resolution scan of fine print. */
-export function smallTextPng(lines: string[], px = 13): Uint8Array {
+export function smallTextPng(lines: string[], px = 8): Uint8Array {
   const lineHeight = Math.round(px * 1.6);
   const canvas = createCanvas(Math.round(px * 34), lineHeight * (lines.length + 1));
   const ctx = canvas.getContext('2d');
