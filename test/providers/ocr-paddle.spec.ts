@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { PaddleOcrEngine } from '../../src/ocr/paddle.ocr-engine';
 import { CORPUS_DIR, describeWithCorpus } from '../support/corpus';
 import { buildLocalExtractor, input } from '../support/ocr-extractor.builder';
-import { blankPng, browserPrintPdf, mixedPdf, textImagePng } from '../support/ocr-fixtures';
+import { blankPng, browserPrintPdf, fadedReceiptPhotoJpeg, mixedPdf, textImagePng } from '../support/ocr-fixtures';
 
 jest.setTimeout(180_000);
 
@@ -47,6 +47,13 @@ describe('local OCR (PaddleOCR through ONNX) on generated pages', () => {
     const turned = new Uint8Array(await sharp(upright).rotate(turn).png().toBuffer());
     const result = await extractor.extract(input(turned, 'image/png'));
     expect(letters(result.pages[0].text)).toContain('QUARTERLYREPORT');
+  });
+
+  it('reads a faded receipt photographed on a dark table', async () => {
+    const photo = await fadedReceiptPhotoJpeg(['MEGA STORE SDN BHD', 'TOTAL RM 12.50', 'THANK YOU COME AGAIN']);
+    const text = letters((await extractor.extract(input(photo, 'image/jpeg'))).pages[0].text);
+    expect(text).toContain('MEGASTORE');
+    expect(text).toContain('12.50');
   });
 
   it('warns about a blank page instead of inventing text', async () => {
