@@ -40,19 +40,23 @@ export class OcrComponents {
 /**
  * How local engines get their page images (page-preparation; chosen with bench:cer and
  * bench:ocr-reads): the page as normalised first; when that reads poorly, turned level (if it
- * is slanted), levels stretched, then an adaptive threshold, keeping the most confident reading. Confidence scales differ: tesseract's
- * good pages read at 0.6-0.8, PaddleOCR's at 0.9+. Textract gets the page as it is.
+ * is slanted), levels stretched, then (tesseract only: it made PaddleOCR's readings worse) an
+ * adaptive threshold, keeping the best reading; no retry starts after 15 s on one page.
+ * Confidence scales differ: tesseract's good pages read at 0.6-0.8, PaddleOCR's at 0.9+.
+ * Textract gets the page as it is.
  */
 export const LOCAL_OCR_PREPARATION: Record<'tesseract' | 'paddle', PreparationSettings> = {
   tesseract: {
     first: 'as-is',
     retries: ['deskewed', 'contrast', 'binarised'],
     poor: { minConfidence: 0.45, checkWords: true },
+    retryBudgetMs: 15_000,
   },
   paddle: {
     first: 'as-is',
-    retries: ['deskewed', 'contrast', 'binarised'],
-    poor: { minConfidence: 0.85, checkWords: false },
+    retries: ['deskewed', 'contrast'],
+    poor: { minConfidence: 0.8, checkWords: false },
+    retryBudgetMs: 15_000,
   },
 };
 

@@ -44,10 +44,11 @@ export function mayBeMisoriented(reading: { text: string; confidence: number }):
  * How well a reading reads, to keep the better of two (another turn, another preparation): the
  * engine's confidence, weighted by how much text there is. Measured on the SROIE receipts, the
  * reading with the lower CER had the higher confidence for both engines, where a words-based
- * measure misjudges PaddleOCR (it often drops the spaces between words).
+ * measure misjudges PaddleOCR (it often drops the spaces between words). The square root keeps
+ * a confident scrap ("machine readable zone") from beating a page of less certain text.
  */
 export function readingScore(reading: { text: string; confidence: number }): number {
-  return reading.confidence * Math.log1p(reading.text.replace(/\s+/g, '').length);
+  return reading.confidence * Math.sqrt(reading.text.replace(/\s+/g, '').length);
 }
 
 /** Fewer non-space characters than this on a page means it read as (next to) nothing. */

@@ -23,10 +23,10 @@ export const DEFAULT_PADDLE_SETTINGS: Omit<PaddleSettings, 'workers'> = { maxLon
 
 /**
  * Clockwise turns tried, in order, when the reading looks like a turned page. A page turned 90
- * degrees clockwise reads as well as upright (the library stands tall line crops up itself), so
- * upside down and 270 are the turns that matter.
+ * degrees clockwise reads as well as upright (the library stands tall line crops up itself:
+ * measured 0.941 against 0.944 confidence, the same characters), so only these two are needed.
  */
-const TURNS = [180, 90, 270] as const;
+const TURNS = [180, 270] as const;
 
 /**
  * Local OCR with PaddleOCR's PP-OCRv4 models through ONNX Runtime (@gutenye/ocr-node; the models

@@ -8,9 +8,11 @@ export interface PreparationSettings {
   /** How every page image is prepared before its first reading. */
   first: Preparation;
   /** Tried in order while the best reading so far is poor; the best reading is kept. */
-  retries: Preparation[];
+  retries: readonly Preparation[];
   /** What counts as poor for this engine. */
   poor: PoorReadingRule;
+  /** No retry starts once a page has been in work this long (a dense page reads slowly). */
+  retryBudgetMs: number;
 }
 
 /**
@@ -49,10 +51,11 @@ export class PreparingOcrEngine extends OcrEngine {
 
   async recognize(page: OcrPageInput, signal: AbortSignal): Promise<OcrPageResult> {
     if (page.kind !== 'image') return this.inner.recognize(page, signal);
-    const { first, retries, poor } = this.settings;
+    const { first, retries, poor, retryBudgetMs } = this.settings;
+    const started = performance.now();
     let best = await this.read(await prepare(page.bytes, first), signal);
     for (const preparation of retries) {
-      if (!isPoorReading(best, poor)) break;
+      if (!isPoorReading(best, poor) || performance.now() - started > retryBudgetMs) break;
       throwIfAborted(signal);
       const prepared = await prepare(page.bytes, preparation);
       // A preparation that left the page as it was (a level page needs no deskewing) reads the same.

@@ -36,6 +36,7 @@ const settings = {
   first: 'as-is',
   retries: ['deskewed', 'contrast', 'binarised'],
   poor: { minConfidence: 0.45, checkWords: true },
+  retryBudgetMs: 10_000,
 } as const;
 const image = (bytes: Uint8Array): OcrPageInput => ({ kind: 'image', bytes, contentType: 'image/png' });
 
@@ -57,6 +58,15 @@ describe('PreparingOcrEngine', () => {
     expect(inner.calls).toHaveLength(3);
     expect(inner.calls[0]).toBe(png);
     expect(inner.calls[1]).not.toBe(png);
+  });
+
+  it('starts no retry once the page has used its time budget', async () => {
+    const inner = new ScriptedEngine([{ text: '', confidence: 0 }, good]);
+    await new PreparingOcrEngine(inner, { ...settings, retryBudgetMs: -1 }).recognize(
+      image(page()),
+      AbortSignal.timeout(5000),
+    );
+    expect(inner.calls).toHaveLength(1);
   });
 
   it('stops retrying once a reading is good', async () => {
