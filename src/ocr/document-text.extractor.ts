@@ -95,6 +95,11 @@ export class DocumentTextExtractor extends TextExtractor {
           // Keep what reads better: the image's OCR or the layer that was there.
           if (layer !== undefined && usableChars(layer) >= usableChars(result.text)) {
             pages[number - 1] = { number, text: layer, source: 'text-layer', confidence: null };
+            if (nonSpaceChars(result.text) === 0) {
+              warnings.push(
+                `page ${number}: OCR read no text from the page's image (blank or unreadable); its thin text layer was kept`,
+              );
+            }
             return;
           }
           pages[number - 1] = { number, text: result.text, source: ocr.source, confidence: result.confidence };

@@ -19,7 +19,7 @@ export interface PaddleSettings {
   heapLimitMb: number;
 }
 
-export const DEFAULT_PADDLE_SETTINGS: Omit<PaddleSettings, 'workers'> = { maxLongSide: 1280, heapLimitMb: 2048 };
+export const DEFAULT_PADDLE_SETTINGS: Omit<PaddleSettings, 'workers'> = { maxLongSide: 1280, heapLimitMb: 1024 };
 
 /**
  * Clockwise turns tried, in order, when the reading looks like a turned page. A page turned 90

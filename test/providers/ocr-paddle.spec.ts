@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { PaddleOcrEngine } from '../../src/ocr/paddle.ocr-engine';
+import { DEFAULT_PADDLE_SETTINGS, PaddleOcrEngine } from '../../src/ocr/paddle.ocr-engine';
 import { CORPUS_DIR, describeWithCorpus } from '../support/corpus';
 import { buildLocalExtractor, input } from '../support/ocr-extractor.builder';
 import { blankPng, browserPrintPdf, fadedReceiptPhotoJpeg, mixedPdf, textImagePng } from '../support/ocr-fixtures';
@@ -9,7 +9,7 @@ import { blankPng, browserPrintPdf, fadedReceiptPhotoJpeg, mixedPdf, textImagePn
 jest.setTimeout(180_000);
 
 // One pool for the whole file, as in the service: worker threads are reused across documents.
-const engine = new PaddleOcrEngine({ workers: 2, maxLongSide: 1280, heapLimitMb: 2048 });
+const engine = new PaddleOcrEngine({ workers: 2, ...DEFAULT_PADDLE_SETTINGS });
 const extractor = buildLocalExtractor(engine);
 afterAll(() => engine.close());
 

@@ -84,6 +84,9 @@ describe('no usable text warnings', () => {
     const result = await buildExtractor(ocr).extract(input(await browserPrintPdf([]), 'application/pdf'));
     // The OCR read nothing, so the header layer is kept: no page lost its text.
     expect(result.pages[0].source).toBe('text-layer');
+    expect(result.warnings).toEqual([
+      "page 1: OCR read no text from the page's image (blank or unreadable); its thin text layer was kept",
+    ]);
     const scan = await buildExtractor(ocr).extract(input(await blankPdfPage(), 'application/pdf'));
     expect(scan.warnings).toEqual(['page 1: OCR read no text (blank or unreadable image)']);
   });
