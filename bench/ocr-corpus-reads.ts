@@ -1,9 +1,13 @@
 /**
  * `npm run bench:ocr-reads`: every image of the classification corpus read by each local engine
  * through the production pipeline, with the characters read and the warnings, to show that no
- * readable image reads as empty. Readings are cached like bench:cer's (bench/results/).
- * OCR_CER_ENGINES picks the engines. The last line is one JSON object: engine -> file -> chars.
+ * readable image reads as empty, and how many of them the built-in local classifier (no
+ * corrections) labels right from each engine's text: accuracy downstream of OCR. Readings are
+ * cached like bench:cer's (bench/results/). OCR_CER_ENGINES picks the engines. The last line is
+ * one JSON object: engine -> { chars: file -> characters, labelled_right, images }.
  */
+import { DEFAULT_CATEGORIES } from '../src/classifier/default-categories';
+import { LocalClassifier } from '../src/classifier/local.classifier';
 import { corpusManifest, CORPUS_DIR, hasCorpus } from '../test/support/corpus';
 import { CER_ENGINES, readImages } from './ocr-cer';
 
@@ -15,29 +19,42 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({}));
     return;
   }
-  const images = corpusManifest()
-    .filter((entry) => IMAGE_FILE.test(entry.file) && entry.label !== 'bad')
-    .map((entry) => ({ name: entry.file, image: entry.path }));
+  const entries = corpusManifest().filter((entry) => IMAGE_FILE.test(entry.file) && entry.label !== 'bad');
+  const images = entries.map((entry) => ({ name: entry.file, image: entry.path }));
+  const labels = new Map(entries.map((entry) => [entry.file, entry.label]));
+  const classifier = new LocalClassifier(null);
   const wanted = process.env.OCR_CER_ENGINES?.split(',').filter(Boolean);
   const engines = wanted && wanted.length > 0 ? wanted : [...CER_ENGINES];
-  const out: Record<string, Record<string, number>> = {};
+  const out: Record<string, { chars: Record<string, number>; labelled_right: number; images: number }> = {};
   for (const engine of engines) {
     const readings = await readImages(engine, images, (line) => console.log(line), 'ocr-reads');
     console.log(`\n## ${engine}: characters read (non-space) per corpus image`);
-    out[engine] = {};
+    const chars: Record<string, number> = {};
     let empty = 0;
     let seconds = 0;
+    let right = 0;
     for (const { name } of images) {
       const reading = readings.get(name);
       if (!reading) continue;
-      const chars = reading.text.replace(/\s+/g, '').length;
-      if (chars === 0) empty++;
+      chars[name] = reading.text.replace(/\s+/g, '').length;
+      if (chars[name] === 0) empty++;
       seconds += reading.seconds;
-      out[engine][name] = chars;
+      const { label } = await classifier.classify({
+        text: reading.text,
+        pageCount: 1,
+        filename: 'upload',
+        categories: DEFAULT_CATEGORIES,
+        signal: AbortSignal.timeout(60_000),
+      });
+      if (label === labels.get(name)) right++;
       const warnings = reading.warnings.length > 0 ? `  (${reading.warnings.join('; ')})` : '';
-      console.log(`${name.padEnd(46)} ${String(chars).padStart(6)} chars  ${reading.seconds.toFixed(1)} s${warnings}`);
+      console.log(
+        `${name.padEnd(46)} ${String(chars[name]).padStart(6)} chars  ${reading.seconds.toFixed(1)} s  -> ${label}${warnings}`,
+      );
     }
     console.log(`${images.length} images, ${empty} read empty, ${(seconds / images.length).toFixed(2)} s/page`);
+    console.log(`local classifier labels ${right}/${images.length} right from ${engine}'s text`);
+    out[engine] = { chars, labelled_right: right, images: images.length };
   }
   console.log(JSON.stringify(out));
 }

@@ -80,7 +80,11 @@ export function createOcrComponents(config: AppConfig): OcrComponents {
       maxRenderPixels: Math.min(maxImagePixels, MAX_OCR_PIXELS),
       pdf: { maxImagePixels, ...DEFAULT_SANDBOX_LIMITS },
     },
-    new ImageNormalizer({ maxImagePixels, maxOcrPixels: Math.min(maxImagePixels, MAX_OCR_PIXELS), minLongSide: MIN_OCR_LONG_SIDE }),
+    new ImageNormalizer({
+      maxImagePixels,
+      maxOcrPixels: Math.min(maxImagePixels, MAX_OCR_PIXELS),
+      minLongSide: MIN_OCR_LONG_SIDE,
+    }),
     engine && preparation ? new PreparingOcrEngine(engine, preparation) : engine,
   );
   return new OcrComponents(extractor, engine);
