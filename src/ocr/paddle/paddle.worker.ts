@@ -19,7 +19,7 @@ interface Reader {
   detect(image: Buffer): Promise<{ text: string; mean: number }[]>;
 }
 
-const options = workerData as PaddleWorkerOptions;
+const options = JSON.parse(process.argv[2] ?? '{"threads":1}') as PaddleWorkerOptions;
 
 async function start(): Promise<Reader> {
   // ESM-only package: a dynamic import works from the CommonJS build and from Node's .ts loader.
@@ -42,7 +42,7 @@ async function read(reader: Reader, png: Uint8Array): Promise<PaddleLine[]> {
 }
 
 function post(response: PaddleWorkerResponse): void {
-  parentPort?.postMessage(response);
+  process.send?.(response);
 }
 
 const ready = start();
@@ -51,7 +51,10 @@ ready.then(
   (error: unknown) => post({ id: 0, ready: false, error: error instanceof Error ? error.message : String(error) }),
 );
 
-parentPort?.on('message', (request: PaddleWorkerRequest) => {
+// The parent gone (crashed or killed): nothing left to read for.
+process.on('disconnect', () => process.exit(0));
+
+process.on('message', (request: PaddleWorkerRequest) => {
   void ready
     .then((reader) => read(reader, request.png))
     .then(
