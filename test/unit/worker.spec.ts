@@ -202,7 +202,7 @@ describe('WorkerService', () => {
     const slow = async () => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
       inFlight--;
       return {
         pages: [{ number: 1, text: 'invoice', source: 'plain-text' as const, confidence: null }],
@@ -214,13 +214,18 @@ describe('WorkerService', () => {
       new FakeExtractor({ 'a.txt': slow }),
       config({ WORKER_CONCURRENCY: '3', WORKER_POLL_INTERVAL_SECONDS: '3600' }),
     );
+    // A backlog, so the limit is what caps the work (not how fast jobs arrive)...
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) ids.push((await s.submit([['a.txt', 'x']])).id);
     const w = worker(s);
     await w.onApplicationBootstrap();
-    const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push((await s.submit([['a.txt', 'x']])).id);
-    await until(async () => (await Promise.all(ids.map((id) => s.job(id)))).every((j) => j.status === 'completed'));
-    await w.beforeApplicationShutdown();
+    const allDone = async () => (await Promise.all(ids.map((id) => s.job(id)))).every((j) => j.status === 'completed');
+    await until(allDone);
     expect(peak).toBe(3);
+    // ...then, with the worker idle and polling hourly, only the NOTIFY of a new job can wake it.
+    ids.push((await s.submit([['a.txt', 'x']])).id);
+    await until(allDone);
+    await w.beforeApplicationShutdown();
   });
 
   it('on shutdown stops claiming and hands unfinished jobs back without spending an attempt', async () => {
