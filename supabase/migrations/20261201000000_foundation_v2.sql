@@ -41,6 +41,13 @@ alter table inbox_jobs drop column if exists owner;
 alter table inbox_jobs drop constraint if exists inbox_jobs_idempotency_key_key;
 create unique index if not exists inbox_jobs_idempotency_idx on inbox_jobs (tenant_id, idempotency_key);
 
+-- The claim's two paths, each in index order: pending jobs oldest first, and held jobs by lease
+-- (to find the ones that ran out). One index over both statuses made every claim read the whole
+-- backlog and sort it.
+drop index if exists inbox_jobs_runnable_idx;
+create index if not exists inbox_jobs_pending_idx on inbox_jobs (run_at, created_at) where status = 'pending';
+create index if not exists inbox_jobs_lease_idx on inbox_jobs (locked_until) where status = 'processing';
+
 drop index if exists inbox_jobs_listing_idx;
 drop index if exists inbox_jobs_status_listing_idx;
 create index if not exists inbox_jobs_tenant_listing_idx on inbox_jobs (tenant_id, created_at desc, id desc);
@@ -341,6 +348,7 @@ returns jsonb
 language plpgsql as $$
 declare
   v_max_crashes constant integer := 5;
+  v_ids uuid[];
   v_result jsonb;
 begin
   with dead as (
@@ -367,38 +375,49 @@ begin
     ('job.failed', jsonb_build_object('error', f.error, 'documents_ended', (select count(*) from ended where ended.job_id = f.id)))
   ) as e (type, payload);
 
-  with picked as (
-    select j.id, j.status as was, j.locked_by as previous_worker from inbox_jobs j
-    where (j.status = 'pending' and j.run_at <= now())
-       or (j.status = 'processing' and j.locked_until < now())
-    order by j.run_at, j.created_at
+  -- Jobs whose worker died come first (rare: usually none), then pending ones, oldest first; each
+  -- path reads its own index in order and stops at the limit.
+  with expired as (
+    select j.id from inbox_jobs j
+    where j.status = 'processing' and j.locked_until < now()
+    order by j.locked_until
     limit p_limit
     for update skip locked
-  ), claimed as (
+  ), pending as (
+    select j.id from inbox_jobs j
+    where j.status = 'pending' and j.run_at <= now()
+    order by j.run_at, j.created_at
+    limit greatest(p_limit - (select count(*) from expired), 0)
+    for update skip locked
+  )
+  select coalesce(array_agg(x.id), '{}'::uuid[]) into v_ids
+  from (select id from expired union all select id from pending) x;
+  if cardinality(v_ids) = 0 then return '[]'::jsonb; end if;
+
+  -- The rows are locked and by primary key from here on (a join with the picked set would let the
+  -- planner scan the whole queue). A takeover is logged while the dead worker is still on the row.
+  insert into inbox_job_events (tenant_id, job_id, type, payload)
+  select j.tenant_id, j.id, 'job.lease_expired', jsonb_build_object('worker', j.locked_by, 'crashes', j.crashes + 1)
+  from inbox_jobs j where j.id = any(v_ids) and j.status = 'processing'
+  order by j.run_at, j.created_at;
+
+  with claimed as (
     update inbox_jobs j set
       status = 'processing',
-      attempts = j.attempts + case when p.was = 'pending' then 1 else 0 end,
-      claim_counted_attempt = p.was = 'pending',
-      crashes = j.crashes + case when p.was = 'processing' then 1 else 0 end,
+      attempts = j.attempts + case when j.status = 'pending' then 1 else 0 end,
+      claim_counted_attempt = j.status = 'pending',
+      crashes = j.crashes + case when j.status = 'processing' then 1 else 0 end,
       locked_by = p_worker,
       locked_until = now() + make_interval(secs => p_lease_seconds),
       started_at = coalesce(j.started_at, now()),
       updated_at = now()
-    from picked p where j.id = p.id
-    returning j.id, j.tenant_id, j.attempts, j.crashes, j.max_attempts, j.categories, j.run_at, j.created_at,
-              p.was, p.previous_worker
+    where j.id = any(v_ids)
+    returning j.id, j.tenant_id, j.attempts, j.crashes, j.max_attempts, j.categories, j.run_at, j.created_at
   ), logged as (
     insert into inbox_job_events (tenant_id, job_id, type, payload)
-    select c.tenant_id, c.id, e.type, e.payload
+    select c.tenant_id, c.id, 'job.started', jsonb_build_object('attempt', c.attempts, 'worker', p_worker)
     from claimed c
-    cross join lateral (
-      select 'job.lease_expired' as type,
-             jsonb_build_object('worker', c.previous_worker, 'crashes', c.crashes) as payload, 1 as ord
-      where c.was = 'processing'
-      union all
-      select 'job.started', jsonb_build_object('attempt', c.attempts, 'worker', p_worker), 2
-    ) e
-    order by c.run_at, c.created_at, e.ord
+    order by c.run_at, c.created_at
   )
   select coalesce(jsonb_agg(jsonb_build_object(
       'id', c.id, 'tenant_id', c.tenant_id, 'attempts', c.attempts, 'crashes', c.crashes,
@@ -423,7 +442,7 @@ returns jsonb
 language sql as $$
   with renewed as (
     update inbox_jobs set locked_until = now() + make_interval(secs => p_lease_seconds), updated_at = now()
-    where id in (select (x)::uuid from jsonb_array_elements_text(p_ids) x)
+    where id = any(array(select (x)::uuid from jsonb_array_elements_text(p_ids) x))
       and status = 'processing' and locked_by = p_worker
     returning id
   )
@@ -448,8 +467,10 @@ begin
            (o->>'pageCount')::integer as page_count, coalesce(o->'pages', '[]'::jsonb) as pages
     from jsonb_array_elements(p_outcomes) o
   ), held as (
+    -- By primary key: the planner misjudges a jsonb list and would scan the queue instead.
     select j.id, j.tenant_id from inbox_jobs j
-    where j.id in (select job_id from input) and j.status = 'processing' and j.locked_by = p_worker
+    where j.id = any(array(select distinct job_id from input)) and j.status = 'processing'
+      and j.locked_by = p_worker
     for update
   ), written as (
     update inbox_job_documents d set
@@ -556,7 +577,7 @@ begin
     update inbox_jobs set status = 'pending',
       attempts = greatest(attempts - case when claim_counted_attempt then 1 else 0 end, 0),
       run_at = now(), locked_by = null, locked_until = null, updated_at = now()
-    where id in (select (x)::uuid from jsonb_array_elements_text(p_ids) x)
+    where id = any(array(select (x)::uuid from jsonb_array_elements_text(p_ids) x))
       and status = 'processing' and locked_by = p_worker
     returning id, tenant_id
   )
