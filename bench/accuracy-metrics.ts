@@ -94,3 +94,35 @@ export function expectedCalibrationError(judged: readonly Judged[], bins = 10): 
 function binOf(confidence: number, bins: number): number {
   return Math.min(bins - 1, Math.max(0, Math.floor(confidence * bins)));
 }
+
+/** Mean log-loss of the confidences (is the judged label right?): a proper score, unbinned. */
+export function logLoss(judged: readonly Judged[]): number {
+  const clamp = (p: number) => Math.min(1 - 1e-6, Math.max(1e-6, p));
+  const sum = judged.reduce((s, j) => {
+    const p = clamp(j.confidence);
+    return s - (j.truth === j.label ? Math.log(p) : Math.log(1 - p));
+  }, 0);
+  return sum / judged.length;
+}
+
+/**
+ * A percentile bootstrap interval of the ECE (documents resampled with replacement, a seeded
+ * generator so runs agree): how much the figure moves with which documents happen to be there.
+ */
+export function bootstrapEce(judged: readonly Judged[], resamples = 1000, level = 0.95, seed = 1): [number, number] {
+  if (judged.length === 0) return [Number.NaN, Number.NaN];
+  let state = seed >>> 0;
+  // mulberry32: small, fast, good enough to draw indices.
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const eces = Array.from({ length: resamples }, () =>
+    expectedCalibrationError(Array.from({ length: judged.length }, () => judged[Math.floor(random() * judged.length)])),
+  ).sort((a, b) => a - b);
+  const at = (q: number) => eces[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))];
+  return [at((1 - level) / 2), at((1 + level) / 2)];
+}

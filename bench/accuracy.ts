@@ -11,10 +11,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bestTypeConfidence,
-  calibratedProbabilities,
   fitConfidence,
   fitTemperature,
   LOCAL_CALIBRATION,
+  scoreMargin,
   type LocalCalibration,
   type ScoredSample,
 } from '../src/classifier/calibration';
@@ -31,8 +31,10 @@ import {
 } from '../test/unit/classifier-corpus.support';
 import {
   accuracyOf,
+  bootstrapEce,
   confusion,
   expectedCalibrationError,
+  logLoss,
   macroF1,
   perClassFigures,
   reliabilityBins,
@@ -96,37 +98,47 @@ function fitCalibration(predictions: readonly Prediction[]): LocalCalibration {
     .filter((p) => p.result.confidence > 0 || p.result.label !== OTHER)
     .map((p) => {
       const types = p.ranking.filter((r) => r.label !== OTHER);
-      const probabilities = calibratedProbabilities(
-        types.map((r) => r.score),
-        { temperature },
-      );
-      return { probability: probabilities[0], score: types[0].score, right: types[0].label === p.doc.label };
+      return { margin: marginOf(types), score: types[0].score, right: types[0].label === p.doc.label };
     });
   return { temperature, ...fitConfidence(best) };
+}
+
+/** The best type's lead over the runner-up (types best first). */
+function marginOf(types: ReadonlyArray<{ score: number }>): number {
+  return scoreMargin(
+    types[0].score,
+    types.slice(1).map((r) => r.score),
+  );
 }
 
 /** The best type's confidence for a prediction under a calibration. */
 function confidenceUnder(p: Prediction, calibration: LocalCalibration): number {
   const types = p.ranking.filter((r) => r.label !== OTHER);
-  const probabilities = calibratedProbabilities(
-    types.map((r) => r.score),
-    calibration,
-  );
-  return bestTypeConfidence(probabilities[0], types[0].score, calibration);
+  return bestTypeConfidence(marginOf(types), types[0].score, calibration);
 }
 
 /**
  * ECE with the calibration fitted without the judged document's source (on the other sources'
  * leave-one-source-out scores): calibration judged on documents it never saw, like the classes.
  */
-function crossFittedEce(predictions: readonly Prediction[]): { ece: number; bins: ReliabilityBin[] } {
+function crossFittedEce(predictions: readonly Prediction[]): {
+  ece: number;
+  bins: ReliabilityBin[];
+  logLoss: number;
+  interval: [number, number];
+} {
   const out: Judged[] = [];
   for (const source of new Set(predictions.map((p) => p.doc.source))) {
     const calibration = fitCalibration(predictions.filter((p) => p.doc.source !== source));
     const held = predictions.filter((p) => p.doc.source === source);
     out.push(...bestTypeJudged(held, (p) => confidenceUnder(p, calibration)));
   }
-  return { ece: expectedCalibrationError(out), bins: reliabilityBins(out) };
+  return {
+    ece: expectedCalibrationError(out),
+    bins: reliabilityBins(out),
+    logLoss: logLoss(out),
+    interval: bootstrapEce(out),
+  };
 }
 
 function report(name: string, slug: string, predictions: readonly Prediction[], classes: string[]): Figures {
@@ -152,12 +164,7 @@ function report(name: string, slug: string, predictions: readonly Prediction[], 
     console.log(`${row.label.padEnd(17)}${row.counts.map((n) => String(n || '.').padStart(7)).join('')}`);
   }
   const bins = reliabilityBins(calibration);
-  console.log('reliability of the best type: bin  count  mean confidence  share right');
-  for (const b of bins.filter((b) => b.count > 0)) {
-    console.log(
-      `  [${b.from.toFixed(1)}, ${b.to.toFixed(1)}) ${String(b.count).padStart(4)}  ${b.confidence.toFixed(3).padStart(15)}  ${b.accuracy.toFixed(3).padStart(11)}`,
-    );
-  }
+  printBins(bins);
   const misses = predictions.filter((p) => p.result.label !== p.doc.label);
   if (misses.length > 0) {
     console.log('misses:');
@@ -169,6 +176,15 @@ function report(name: string, slug: string, predictions: readonly Prediction[], 
   console.log(`reliability plot: ${plot}`);
   void all;
   return { macroF1: macro, ece, perClassF1: Object.fromEntries(figures.map((f) => [f.label, round(f.f1)])) };
+}
+
+function printBins(bins: readonly ReliabilityBin[]): void {
+  console.log('reliability of the best type: bin  count  mean confidence  share right');
+  for (const b of bins.filter((b) => b.count > 0)) {
+    console.log(
+      `  [${b.from.toFixed(1)}, ${b.to.toFixed(1)}) ${String(b.count).padStart(4)}  ${b.confidence.toFixed(3).padStart(15)}  ${b.accuracy.toFixed(3).padStart(11)}`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -193,11 +209,15 @@ async function main(): Promise<void> {
   console.log('\n## Calibration (temperature scaling of the class scores)');
   const fitted = fitCalibration(losoPredictions);
   const show = (c: LocalCalibration) =>
-    `temperature ${c.temperature.toFixed(4)}, slope ${c.slope.toFixed(3)}, scoreWeight ${c.scoreWeight.toFixed(3)}, bias ${c.bias.toFixed(3)}`;
+    `temperature ${c.temperature.toFixed(4)}, marginWeight ${c.marginWeight.toFixed(3)}, scoreWeight ${c.scoreWeight.toFixed(3)}, bias ${c.bias.toFixed(3)}`;
   console.log(`fitted on all leave-one-source-out scores: ${show(fitted)}`);
   console.log(`stored in src/classifier/calibration.ts:   ${show(LOCAL_CALIBRATION)}`);
   const cross = crossFittedEce(losoPredictions);
   console.log(`ECE, leave-one-source-out, calibration cross-fitted without the judged source: ${cross.ece.toFixed(3)}`);
+  console.log(
+    `  bootstrap 95% interval (1000 resamples of the documents) [${cross.interval[0].toFixed(3)}, ${cross.interval[1].toFixed(3)}], log-loss ${cross.logLoss.toFixed(3)}`,
+  );
+  printBins(cross.bins);
   writeReliabilityPlot(
     join(RESULTS_DIR, 'reliability-loso-crossfitted.png'),
     'LOSO, cross-fitted',

@@ -1,4 +1,10 @@
-import { bestTypeConfidence, calibratedProbabilities, LOCAL_CALIBRATION, type LocalCalibration } from './calibration';
+import {
+  bestTypeConfidence,
+  calibratedProbabilities,
+  LOCAL_CALIBRATION,
+  scoreMargin,
+  type LocalCalibration,
+} from './calibration';
 import { Classifier, type Classification, type ClassificationInput } from './classifier.port';
 import {
   CentroidModel,
@@ -117,7 +123,12 @@ export class LocalClassifier extends Classifier {
     const evidence = evidenceFor(best);
     // The confidence step was fitted on documents' best types; a type behind a better one that
     // the request left out keeps at most its (temperature-calibrated) softmax probability.
-    const calibrated = bestTypeConfidence(best.probability, best.score, this.settings.calibration);
+    // Its lead over every other type of the whole taxonomy (behind a better one: negative).
+    const margin = scoreMargin(
+      best.score,
+      ranking.filter((r) => r !== best && r.label !== OTHER).map((r) => r.score),
+    );
+    const calibrated = bestTypeConfidence(margin, best.score, this.settings.calibration);
     const confidence = round(best === overall ? calibrated : Math.min(calibrated, best.probability));
     if (overall.label === OTHER) {
       return {

@@ -4,6 +4,7 @@ import {
   fitConfidence,
   fitTemperature,
   LOCAL_CALIBRATION,
+  scoreMargin,
 } from '../../src/classifier/calibration';
 
 describe('calibration', () => {
@@ -20,15 +21,21 @@ describe('calibration', () => {
     expect(p[1]).toBe(p[3]);
   });
 
-  it("gives a best type's confidence that grows with its probability and its score, within (0, 1)", () => {
+  it('measures how far a score is ahead of the best other one', () => {
+    expect(scoreMargin(0.9, [0.3, 0.6, 0.1])).toBeCloseTo(0.3, 12);
+    expect(scoreMargin(0.4, [0.6, 0.1])).toBeCloseTo(-0.2, 12);
+    expect(scoreMargin(0.7, [])).toBe(0.7);
+  });
+
+  it("gives a best type's confidence that grows with its lead and its score, within (0, 1)", () => {
     let previous = 0;
-    for (const probability of [0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 1]) {
-      const c = bestTypeConfidence(probability, 0.5, LOCAL_CALIBRATION);
+    for (const margin of [-0.5, 0, 0.05, 0.1, 0.3, 0.6, 1, 2]) {
+      const c = bestTypeConfidence(margin, 0.5, LOCAL_CALIBRATION);
       expect(c).toBeGreaterThan(previous);
       expect(c).toBeLessThan(1);
       previous = c;
     }
-    const scores = [0, 0.2, 0.5, 1, 2].map((score) => bestTypeConfidence(0.8, score, LOCAL_CALIBRATION));
+    const scores = [0, 0.2, 0.5, 1, 2].map((score) => bestTypeConfidence(0.2, score, LOCAL_CALIBRATION));
     expect([...scores].sort((a, b) => a - b)).toEqual(scores);
     expect(scores[0]).toBeGreaterThan(0);
   });
@@ -46,13 +53,25 @@ describe('calibration', () => {
   });
 
   it('fits the confidence step so that confidences match the share right', () => {
-    // Half of the documents at probability 0.9 are right, all of those at 0.99.
+    // Half of the documents with a lead of 0.05 are right, 9 in 10 of those with 1.5.
     const samples = [
-      ...Array.from({ length: 50 }, (_, i) => ({ probability: 0.9, score: 0.5, right: i % 2 === 0 })),
-      ...Array.from({ length: 50 }, () => ({ probability: 0.99, score: 0.5, right: true })),
+      ...Array.from({ length: 100 }, (_, i) => ({ margin: 0.05, score: 0.5, right: i % 2 === 0 })),
+      ...Array.from({ length: 100 }, (_, i) => ({ margin: 1.5, score: 0.5, right: i % 10 !== 0 })),
     ];
     const fitted = { temperature: 1, ...fitConfidence(samples) };
-    expect(bestTypeConfidence(0.9, 0.5, fitted)).toBeCloseTo(0.5, 1);
-    expect(bestTypeConfidence(0.99, 0.5, fitted)).toBeGreaterThan(0.9);
+    expect(bestTypeConfidence(0.05, 0.5, fitted)).toBeCloseTo(0.5, 1);
+    expect(bestTypeConfidence(1.5, 0.5, fitted)).toBeCloseTo(0.9, 1);
+  });
+
+  it('keeps the weights finite when the right and wrong best types are separable', () => {
+    const samples = [
+      ...Array.from({ length: 20 }, () => ({ margin: 0.02, score: 0.2, right: false })),
+      ...Array.from({ length: 20 }, () => ({ margin: 0.5, score: 0.9, right: true })),
+    ];
+    const fitted = { temperature: 1, ...fitConfidence(samples) };
+    for (const w of [fitted.marginWeight, fitted.scoreWeight, fitted.bias]) expect(Number.isFinite(w)).toBe(true);
+    expect(Math.abs(fitted.marginWeight) + Math.abs(fitted.scoreWeight)).toBeLessThan(100);
+    expect(bestTypeConfidence(0.02, 0.2, fitted)).toBeLessThan(0.2);
+    expect(bestTypeConfidence(0.5, 0.9, fitted)).toBeGreaterThan(0.8);
   });
 });
