@@ -17,7 +17,8 @@ const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Blobs in the database (BLOB_STORE=database): the zero-set-up default on the embedded
- * database, valid on PostgreSQL too. Bytes go in ~1 MiB chunks, each its own statement, so a
+ * database, valid on PostgreSQL too. A body of one chunk goes in one call; larger ones in ~1 MiB
+ * chunks, each its own statement, so a
  * put holds no transaction while the client uploads and memory stays at one chunk; the commit
  * makes the new blob visible at once. Every statement is a function of
  * supabase/migrations/20261201000100_blobs.sql.
@@ -44,37 +45,56 @@ export class DatabaseBlobStore extends BlobStore {
     options.signal?.throwIfAborted();
     const upload = randomUUID();
     const digest = new DigestingStream();
-    let chunks = 0;
-    await this.run(`cannot write blob ${key}`, () => this.db.call('inbox_blob_begin_upload', { p_upload: upload }));
+    let staged = 0;
+    let begun = false;
+    const stage = async (chunk: Buffer): Promise<void> => {
+      if (!begun) {
+        begun = true;
+        await this.db.call('inbox_blob_begin_upload', { p_upload: upload });
+      }
+      await this.db.call('inbox_blob_put_chunk', { p_upload: upload, p_seq: staged, p_bytes: chunk });
+      staged++;
+    };
     try {
       // pipeline: a body that fails or closes early fails the digest stream we read from.
       const source = pipeline(body, digest, () => undefined);
       const stop = (): void => void body.destroy(options.signal?.reason as Error);
       options.signal?.addEventListener('abort', stop, { once: true });
+      // One chunk behind: a body of one chunk (most uploads) is then written in a single call.
+      let held: Buffer | undefined;
       try {
         for await (const chunk of rechunk(source, this.chunkBytes)) {
           options.signal?.throwIfAborted();
-          await this.run(`cannot write blob ${key}`, () =>
-            this.db.call('inbox_blob_put_chunk', { p_upload: upload, p_seq: chunks, p_bytes: chunk }),
-          );
-          chunks++;
+          if (held) await this.run(`cannot write blob ${key}`, () => stage(held!));
+          held = chunk;
         }
       } finally {
         options.signal?.removeEventListener('abort', stop);
       }
       options.signal?.throwIfAborted();
-      await this.run(`cannot write blob ${key}`, () =>
-        this.db.call('inbox_blob_commit', {
+      const last = held ?? Buffer.alloc(0);
+      await this.run(`cannot write blob ${key}`, async () => {
+        if (staged === 0) {
+          await this.db.call('inbox_blob_put_whole', {
+            p_key: key,
+            p_bytes: last,
+            p_sha256: digest.sha256,
+            p_content_type: options.contentType ?? null,
+          });
+          return;
+        }
+        await stage(last);
+        await this.db.call('inbox_blob_commit', {
           p_upload: upload,
           p_key: key,
           p_size: digest.byteCount,
           p_sha256: digest.sha256,
           p_content_type: options.contentType ?? null,
-          p_chunk_count: chunks,
-        }),
-      );
+          p_chunk_count: staged,
+        });
+      });
     } catch (err) {
-      await this.db.call('inbox_blob_discard_upload', { p_upload: upload }).catch(() => undefined);
+      if (begun) await this.db.call('inbox_blob_discard_upload', { p_upload: upload }).catch(() => undefined);
       throw err;
     }
     return { key, size: digest.byteCount, sha256: digest.sha256 };
