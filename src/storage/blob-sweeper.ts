@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { SqlClient } from '../database/sql-client.port';
+import { DbFunctions } from '../database/db-functions.port';
 import { BlobStore } from './blob-store.port';
 
 export interface SweepResult {
@@ -18,7 +18,8 @@ const BATCH = 500;
 /**
  * The backstop for a server killed mid-upload (or a creation whose clean-up failed): deletes
  * blobs last written over an hour ago that no `inbox_job_files.blob_key` references. The
- * question is the migration's inbox_unreferenced_blob_keys, asked a batch at a time, so memory
+ * question is the migration's inbox_unreferenced_blobs (a function call, so it works over RPC too),
+ * asked a batch at a time, so memory
  * stays at one batch of keys however large the store. Safe to run in several processes at
  * once: deleting a missing key is not an error.
  */
@@ -28,7 +29,7 @@ export class BlobSweeper {
 
   constructor(
     private readonly store: BlobStore,
-    private readonly sql: SqlClient,
+    private readonly db: DbFunctions,
   ) {}
 
   async sweepOnce(now: Date = new Date()): Promise<SweepResult> {
@@ -37,11 +38,7 @@ export class BlobSweeper {
     let batch: string[] = [];
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      const orphans = (
-        await this.sql.query<{ key: string }>('select k as key from inbox_unreferenced_blob_keys($1::text[]) as k', [
-          batch,
-        ])
-      ).map((r) => r.key);
+      const orphans = await this.db.call<string[]>('inbox_unreferenced_blobs', { p_keys: batch });
       if (orphans.length > 0) await this.store.delete(orphans);
       result.scanned += batch.length;
       result.deleted += orphans.length;

@@ -64,7 +64,7 @@ describe.each(databaseTargets())('BlobSweeper on $name', (target) => {
     }
     await db.sql.query('update inbox_blob_uploads set started_at = $2 where upload_id = $1', [stale, old]);
 
-    const sweeper = new BlobSweeper(store, db.sql);
+    const sweeper = new BlobSweeper(store, new SqlDbFunctions(db.sql));
     expect(await sweeper.sweepOnce()).toEqual<SweepResult>({ scanned: 2, deleted: 1, staleUploads: 1 });
     expect(await store.exists(keys.orphanOld)).toBe(false);
     for (const key of [keys.referencedOld, keys.orphanNew, keys.referencedNew])
@@ -94,7 +94,7 @@ describe.each(databaseTargets())('BlobSweeper on $name', (target) => {
       }
       await referenceBlob(db.sql, keys[7]);
       await referenceBlob(db.sql, keys[1099]);
-      const result = await new BlobSweeper(store, db.sql).sweepOnce();
+      const result = await new BlobSweeper(store, new SqlDbFunctions(db.sql)).sweepOnce();
       expect(result).toEqual<SweepResult>({ scanned: 1100, deleted: 1098, staleUploads: 0 });
       expect(await store.exists(keys[7])).toBe(true);
       expect(await store.exists(keys[1099])).toBe(true);
