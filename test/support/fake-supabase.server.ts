@@ -142,15 +142,18 @@ export class FakeSupabaseServer {
   statementTimeoutMs?: number;
   storageDir = '';
   private server?: Server;
-  private readonly pool: Pool;
+  /** No database (Storage-only tests): RPC answers 503 as PostgREST does when it cannot connect. */
+  private readonly pool?: Pool;
   private readonly functions = new Map<string, FunctionInfo[]>();
 
   constructor(
-    private readonly databaseUrl: string,
+    databaseUrl: string | undefined,
     readonly jwtSecret = 'super-secret-jwt-token-with-at-least-32-characters-long',
   ) {
-    this.pool = new Pool({ connectionString: databaseUrl, max: 10 });
-    this.pool.on('error', () => undefined);
+    if (databaseUrl) {
+      this.pool = new Pool({ connectionString: databaseUrl, max: 10 });
+      this.pool.on('error', () => undefined);
+    }
     this.anonKey = signSupabaseKey(jwtSecret, 'anon');
     this.serviceRoleKey = signSupabaseKey(jwtSecret, 'service_role');
   }
@@ -179,7 +182,7 @@ export class FakeSupabaseServer {
       this.server?.closeAllConnections();
       this.server?.close(() => resolve());
     });
-    await this.pool.end();
+    await this.pool?.end();
     await rm(this.storageDir, { recursive: true, force: true });
   }
 
@@ -206,6 +209,21 @@ export class FakeSupabaseServer {
           .join('/'),
       )
       .sort();
+  }
+
+  /** Bytes held, committed or still arriving. */
+  async storedBytes(): Promise<number> {
+    const entries = await readdir(this.storageDir, { recursive: true, withFileTypes: true }).catch(() => []);
+    const files = entries.filter((e) => e.isFile() && !e.name.endsWith('.meta.json'));
+    const sizes = await Promise.all(
+      files.map((e) =>
+        stat(join(e.parentPath, e.name)).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+    );
+    return sizes.reduce((a, b) => a + b, 0);
   }
 
   /** Uploads still being received (or cut short and not cleaned up). */
@@ -260,6 +278,10 @@ export class FakeSupabaseServer {
     } catch {
       record(400);
       return json(res, 400, pgrstError('PGRST102', 'Empty or invalid json', null, null));
+    }
+    if (!this.pool) {
+      record(503);
+      return json(res, 503, pgrstError('PGRST001', 'Database client error. Retrying the connection.', null, null));
     }
     const names = Object.keys(args).sort();
     const info = (await this.lookup(fn)).find(
@@ -341,7 +363,7 @@ export class FakeSupabaseServer {
   private async lookup(fn: string): Promise<FunctionInfo[]> {
     const cached = this.functions.get(fn);
     if (cached) return cached;
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.pool!.query<{
       oid: number;
       argnames: string[] | null;
       argmodes: string[] | null;
