@@ -1,3 +1,4 @@
+import { SqlDbFunctions } from '../src/database/sql-db-functions';
 import type { AddressInfo } from 'node:net';
 import { Migrator } from '../src/database/migrator';
 import { PgliteSqlClient } from '../src/database/pglite-sql.client';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
         ? new PgSqlClient({ connectionString: process.env.BENCH_DB_URL, max: 10 })
         : await PgliteSqlClient.open(process.env.BENCH_DIR);
     await new Migrator(sql).migrate();
-    store = new DatabaseBlobStore(sql);
+    store = new DatabaseBlobStore(new SqlDbFunctions(sql));
   }
   const app = await startApp(store);
   global.gc?.();

@@ -18,8 +18,7 @@ const BATCH = 500;
 /**
  * The backstop for a server killed mid-upload (or a creation whose clean-up failed): deletes
  * blobs last written over an hour ago that no `inbox_job_files.blob_key` references. The
- * question is the migration's inbox_unreferenced_blobs (a function call, so it works over RPC too),
- * asked a batch at a time, so memory
+ * question is the migration's inbox_unreferenced_blob_keys, asked a batch at a time, so memory
  * stays at one batch of keys however large the store. Safe to run in several processes at
  * once: deleting a missing key is not an error.
  */
@@ -38,7 +37,7 @@ export class BlobSweeper {
     let batch: string[] = [];
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      const orphans = await this.db.call<string[]>('inbox_unreferenced_blobs', { p_keys: batch });
+      const orphans = await this.db.call<string[]>('inbox_unreferenced_blob_keys', { p_keys: batch });
       if (orphans.length > 0) await this.store.delete(orphans);
       result.scanned += batch.length;
       result.deleted += orphans.length;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
-import type { SqlClient } from '../database/sql-client.port';
+import type { DbFunctions } from '../database/db-functions.port';
 import { BlobNotFound, BlobStoreUnavailable, InvalidBlobKey } from './blob-errors';
 import { assertBlobKey, assertBlobPrefix } from './blob-key';
 import { DigestingStream } from './blob-digest';
@@ -27,7 +27,7 @@ export class DatabaseBlobStore extends BlobStore {
   private readonly pageSize: number;
 
   constructor(
-    private readonly sql: SqlClient,
+    private readonly db: DbFunctions,
     options: DatabaseBlobStoreOptions = {},
   ) {
     super();
@@ -45,7 +45,7 @@ export class DatabaseBlobStore extends BlobStore {
     const upload = randomUUID();
     const digest = new DigestingStream();
     let chunks = 0;
-    await this.run(`cannot write blob ${key}`, () => this.sql.query('select inbox_blob_begin_upload($1)', [upload]));
+    await this.run(`cannot write blob ${key}`, () => this.db.call('inbox_blob_begin_upload', { p_upload: upload }));
     try {
       // pipeline: a body that fails or closes early fails the digest stream we read from.
       const source = pipeline(body, digest, () => undefined);
@@ -55,7 +55,7 @@ export class DatabaseBlobStore extends BlobStore {
         for await (const chunk of rechunk(source, this.chunkBytes)) {
           options.signal?.throwIfAborted();
           await this.run(`cannot write blob ${key}`, () =>
-            this.sql.query('select inbox_blob_put_chunk($1, $2, $3)', [upload, chunks, chunk]),
+            this.db.call('inbox_blob_put_chunk', { p_upload: upload, p_seq: chunks, p_bytes: chunk }),
           );
           chunks++;
         }
@@ -64,17 +64,17 @@ export class DatabaseBlobStore extends BlobStore {
       }
       options.signal?.throwIfAborted();
       await this.run(`cannot write blob ${key}`, () =>
-        this.sql.query('select inbox_blob_commit($1, $2, $3, $4, $5, $6)', [
-          upload,
-          key,
-          digest.byteCount,
-          digest.sha256,
-          options.contentType ?? null,
-          chunks,
-        ]),
+        this.db.call('inbox_blob_commit', {
+          p_upload: upload,
+          p_key: key,
+          p_size: digest.byteCount,
+          p_sha256: digest.sha256,
+          p_content_type: options.contentType ?? null,
+          p_chunk_count: chunks,
+        }),
       );
     } catch (err) {
-      await this.sql.query('select inbox_blob_discard_upload($1)', [upload]).catch(() => undefined);
+      await this.db.call('inbox_blob_discard_upload', { p_upload: upload }).catch(() => undefined);
       throw err;
     }
     return { key, size: digest.byteCount, sha256: digest.sha256 };
@@ -82,23 +82,20 @@ export class DatabaseBlobStore extends BlobStore {
 
   async get(key: string): Promise<Readable> {
     assertBlobKey(key);
-    const [blob] = await this.run(`cannot read blob ${key}`, () =>
-      this.sql.query<{ upload_id: string; chunk_count: number }>(
-        'select upload_id, chunk_count from inbox_blob_stat($1)',
-        [key],
-      ),
+    const blob = await this.run(`cannot read blob ${key}`, () =>
+      this.db.call<{ upload_id: string; chunk_count: number } | null>('inbox_blob_stat', { p_key: key }),
     );
     if (!blob) throw new BlobNotFound(key);
-    const { sql } = this;
+    const { db } = this;
     async function* chunks(): AsyncGenerator<Buffer> {
-      for (let seq = 0; seq < blob.chunk_count; seq++) {
-        const [row] = await sql.query<{ bytes: Buffer | null }>('select inbox_blob_read_chunk($1, $2) as bytes', [
-          blob.upload_id,
-          seq,
-        ]);
+      for (let seq = 0; seq < blob!.chunk_count; seq++) {
+        const bytes = await db.call<Uint8Array | null>('inbox_blob_read_chunk', {
+          p_upload: blob!.upload_id,
+          p_seq: seq,
+        });
         // Overwritten or deleted while being read: the old chunks are gone.
-        if (!row?.bytes) throw new BlobNotFound(key);
-        yield row.bytes;
+        if (!bytes) throw new BlobNotFound(key);
+        yield Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       }
     }
     return Readable.from(chunks(), { objectMode: false, highWaterMark: 1 });
@@ -107,15 +104,15 @@ export class DatabaseBlobStore extends BlobStore {
   async delete(keys: string[]): Promise<void> {
     keys.forEach((key) => assertBlobKey(key));
     if (keys.length === 0) return;
-    await this.run('cannot delete blobs', () => this.sql.query('select inbox_blob_delete($1::text[])', [keys]));
+    await this.run('cannot delete blobs', () => this.db.call('inbox_blob_delete', { p_keys: keys }));
   }
 
   async exists(key: string): Promise<boolean> {
     assertBlobKey(key);
-    const [row] = await this.run(`cannot stat blob ${key}`, () =>
-      this.sql.query<{ exists: boolean }>('select inbox_blob_exists($1) as exists', [key]),
+    const exists = await this.run(`cannot stat blob ${key}`, () =>
+      this.db.call<boolean>('inbox_blob_exists', { p_key: key }),
     );
-    return row?.exists === true;
+    return exists === true;
   }
 
   async *list(options: { prefix?: string; before: Date }): AsyncIterable<BlobListing> {
@@ -123,11 +120,13 @@ export class DatabaseBlobStore extends BlobStore {
     assertBlobPrefix(prefix);
     let after: string | null = null;
     for (;;) {
-      const page: { key: string; written_at: Date }[] = await this.run('cannot list blobs', () =>
-        this.sql.query<{ key: string; written_at: Date }>(
-          'select key, written_at from inbox_blob_list($1, $2, $3, $4)',
-          [prefix, options.before, after, this.pageSize],
-        ),
+      const page: { key: string; written_at: string }[] = await this.run('cannot list blobs', () =>
+        this.db.call<{ key: string; written_at: string }[]>('inbox_blob_list', {
+          p_prefix: prefix,
+          p_before: options.before,
+          p_after: after,
+          p_limit: this.pageSize,
+        }),
       );
       for (const row of page) yield { key: row.key, lastModified: new Date(row.written_at) };
       if (page.length < this.pageSize) return;
@@ -136,10 +135,10 @@ export class DatabaseBlobStore extends BlobStore {
   }
 
   override async discardStaleUploads(before: Date): Promise<number> {
-    const [row] = await this.run('cannot discard stale uploads', () =>
-      this.sql.query<{ count: number }>('select inbox_blob_discard_stale_uploads($1) as count', [before]),
+    const count = await this.run('cannot discard stale uploads', () =>
+      this.db.call<number>('inbox_blob_discard_stale_uploads', { p_before: before }),
     );
-    return row?.count ?? 0;
+    return count ?? 0;
   }
 
   private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {

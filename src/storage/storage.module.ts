@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Global, Inject, Module, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { SqlClient } from '../database/sql-client.port';
+import { DbFunctions } from '../database/db-functions.port';
 import { BlobStore } from './blob-store.port';
 import { BlobSweeper } from './blob-sweeper';
 import { BlobSweepSchedule } from './blob-sweep.schedule';
@@ -27,19 +27,17 @@ export function createBlobS3Client(config: AppConfig): S3Client | null {
 
 /**
  * The one place BLOB_STORE picks a driver; unknown values were refused by the configuration, and
- * so was `database` over Supabase's RPC (which has no SQL session). A Supabase bucket is created
- * here if missing, before the first upload.
+ * so was `database` over Supabase's RPC (bytes never travel through RPC). A Supabase bucket is
+ * created here if missing, before the first upload.
  */
-export async function createBlobStore(
-  config: AppConfig,
-  sql: SqlClient | null,
-  s3: S3Client | null,
-): Promise<BlobStore> {
+export async function createBlobStore(config: AppConfig, db: DbFunctions, s3: S3Client | null): Promise<BlobStore> {
   const target = config.blobs.store;
   switch (target.driver) {
     case 'database':
-      if (!sql) throw new Error('BLOB_STORE=database needs a SQL session (DATABASE_URL or the embedded database)');
-      return new DatabaseBlobStore(sql);
+      if (config.database.kind === 'supabase') {
+        throw new Error('BLOB_STORE=database needs DATABASE_URL or the embedded database: RPC carries no bytes');
+      }
+      return new DatabaseBlobStore(db);
     case 'supabase': {
       const store = new SupabaseBlobStore(createSupabaseClient(target, { boundRequests: false }).storage, {
         bucket: target.bucket,
@@ -64,11 +62,7 @@ export async function createBlobStore(
 @Module({
   providers: [
     { provide: S3Client, useFactory: createBlobS3Client, inject: [AppConfig] },
-    {
-      provide: BlobStore,
-      useFactory: createBlobStore,
-      inject: [AppConfig, { token: SqlClient, optional: true }, S3Client],
-    },
+    { provide: BlobStore, useFactory: createBlobStore, inject: [AppConfig, DbFunctions, S3Client] },
   ],
   exports: [BlobStore],
 })

@@ -24,6 +24,9 @@ alter table inbox_jobs add column if not exists tenant_id text not null default 
 -- Leases that ran out (the worker died), counted apart from attempts: a crash is the
 -- infrastructure's fault, not the job's, yet a document that kills every worker must still end.
 alter table inbox_jobs add column if not exists crashes integer not null default 0;
+-- Whether the current claim spent an attempt (a takeover after a crash does not), so handing the
+-- job back gives back exactly what the claim took.
+alter table inbox_jobs add column if not exists claim_counted_attempt boolean not null default false;
 -- What the upload was (file hashes and options), so a reused Idempotency-Key with another upload
 -- is told apart from a retried request.
 alter table inbox_jobs add column if not exists idempotency_fingerprint text;
@@ -375,6 +378,7 @@ begin
     update inbox_jobs j set
       status = 'processing',
       attempts = j.attempts + case when p.was = 'pending' then 1 else 0 end,
+      claim_counted_attempt = p.was = 'pending',
       crashes = j.crashes + case when p.was = 'processing' then 1 else 0 end,
       locked_by = p_worker,
       locked_until = now() + make_interval(secs => p_lease_seconds),
@@ -549,7 +553,8 @@ returns void
 language plpgsql as $$
 begin
   with released as (
-    update inbox_jobs set status = 'pending', attempts = greatest(attempts - 1, 0),
+    update inbox_jobs set status = 'pending',
+      attempts = greatest(attempts - case when claim_counted_attempt then 1 else 0 end, 0),
       run_at = now(), locked_by = null, locked_until = null, updated_at = now()
     where id in (select (x)::uuid from jsonb_array_elements_text(p_ids) x)
       and status = 'processing' and locked_by = p_worker

@@ -90,11 +90,12 @@ language sql as $$
   select count(*)::integer from stale
 $$;
 
--- What get needs first: the upload whose chunks to read, and how many there are.
+-- What get needs first: the upload whose chunks to read, and how many there are (null: no blob).
 create or replace function inbox_blob_stat(p_key text)
-returns table (upload_id uuid, size bigint, sha256 text, chunk_count integer)
+returns jsonb
 language sql stable as $$
-  select b.upload_id, b.size, b.sha256, b.chunk_count from inbox_blobs b where b.key = p_key
+  select jsonb_build_object('upload_id', b.upload_id, 'size', b.size, 'sha256', b.sha256, 'chunk_count', b.chunk_count)
+  from inbox_blobs b where b.key = p_key
 $$;
 
 create or replace function inbox_blob_read_chunk(p_upload uuid, p_seq integer)
@@ -109,24 +110,28 @@ language sql stable as $$
   select exists (select 1 from inbox_blobs where key = p_key)
 $$;
 
--- Deletes these blobs and their chunks; missing keys are not an error.
-create or replace function inbox_blob_delete(p_keys text[])
+-- Deletes these blobs (a jsonb array of keys) and their chunks; missing keys are not an error.
+create or replace function inbox_blob_delete(p_keys jsonb)
 returns void
 language sql as $$
   with gone as (
-    delete from inbox_blobs where key = any(p_keys) returning upload_id
+    delete from inbox_blobs where key in (select jsonb_array_elements_text(p_keys)) returning upload_id
   )
   delete from inbox_blob_chunks c using gone g where c.upload_id = g.upload_id
 $$;
 
--- One page of blobs under p_prefix written before p_before, in key order after p_after.
+-- One page of blobs under p_prefix written before p_before, in key order after p_after:
+-- a jsonb array of {key, written_at}.
 create or replace function inbox_blob_list(p_prefix text, p_before timestamptz, p_after text, p_limit integer)
-returns table (key text, written_at timestamptz)
+returns jsonb
 language sql stable as $$
-  select b.key, b.written_at from inbox_blobs b
-  where starts_with(b.key, p_prefix) and b.written_at < p_before and (p_after is null or b.key > p_after)
-  order by b.key
-  limit p_limit
+  select coalesce(jsonb_agg(jsonb_build_object('key', x.key, 'written_at', x.written_at) order by x.key), '[]'::jsonb)
+  from (
+    select b.key, b.written_at from inbox_blobs b
+    where starts_with(b.key, p_prefix) and b.written_at < p_before and (p_after is null or b.key > p_after)
+    order by b.key
+    limit p_limit
+  ) x
 $$;
 
 -- The orphan sweep: which of these blob keys no file row references. inbox_job_files.blob_key
@@ -134,9 +139,9 @@ $$;
 alter table inbox_job_files add column if not exists blob_key text;
 create index if not exists inbox_job_files_blob_key_idx on inbox_job_files (blob_key);
 
-create or replace function inbox_unreferenced_blob_keys(p_keys text[])
-returns setof text
+create or replace function inbox_unreferenced_blob_keys(p_keys jsonb)
+returns jsonb
 language sql stable as $$
-  select distinct k from unnest(p_keys) as k
+  select coalesce(jsonb_agg(distinct k), '[]'::jsonb) from jsonb_array_elements_text(p_keys) as k
   where not exists (select 1 from inbox_job_files f where f.blob_key = k)
 $$;

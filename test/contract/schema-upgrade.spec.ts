@@ -113,7 +113,7 @@ describe.each(targets)('upgrading a first-release database in place on $name', (
       expect((await store.getDocument('default', finished, 0))?.text).toBe('invoice one');
 
       // The old bytes moved into the blob store, under the keys new uploads get.
-      const blobs = new DatabaseBlobStore(sql);
+      const blobs = new DatabaseBlobStore(new SqlDbFunctions(sql));
       const halfJob = (await store.getJob('default', half))!;
       expect(halfJob.files.map((f) => f.blobKey)).toEqual([`default/${half}/0`, `default/${half}/1`]);
       expect((await readBlob(blobs, `default/${half}/1`)).toString()).toBe('second letter');

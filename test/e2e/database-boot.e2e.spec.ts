@@ -77,7 +77,7 @@ describe('a server whose database does not answer', () => {
     expect(stderr[0]).toMatch(
       new RegExp(
         `^Doc Inbox cannot start: cannot open DATABASE_URL: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+ ` +
-          `\\(gave up after ${retries.length + 1} tries in 2 s, DATABASE_BOOT_TIMEOUT_SECONDS\\)$`,
+          `\\(gave up after ${retries.length + 1} tries in \\d+ s, DATABASE_BOOT_TIMEOUT_SECONDS\\)$`,
       ),
     );
   }, 30_000);
@@ -90,7 +90,7 @@ describe('a server whose database does not answer', () => {
     expect(await server.exited).toBe(1);
     expect(server.lines.filter((l) => /unreachable/.test(l.msg))).toEqual([]);
     expect(expectNoStackTrace(server)).toEqual([
-      expect.stringMatching(/cannot open DATABASE_URL: connect ECONNREFUSED .*\(gave up after 1 try in 0 s/),
+      expect.stringMatching(/cannot open DATABASE_URL: connect ECONNREFUSED .*\(gave up after 1 try in \d+ s/),
     ]);
   }, 30_000);
 });
@@ -107,7 +107,7 @@ describe('`npm run migrate` and a worker with a limit, against a closed port', (
       expect(p.lines.filter((l) => /^DATABASE_URL unreachable \(try 1\)/.test(l.msg))).toHaveLength(1);
       expect(expectNoStackTrace(p)).toEqual([
         expect.stringMatching(
-          new RegExp(`^Doc Inbox cannot start: cannot open DATABASE_URL: .*in 1 s, ${setting}\\)$`),
+          new RegExp(`^Doc Inbox cannot start: cannot open DATABASE_URL: .*in \\d+ s, ${setting}\\)$`),
         ),
       ]);
     },
@@ -248,7 +248,7 @@ describePostgres('booting against PostgreSQL', () => {
       await worker.waitForLine(/^using PostgreSQL \(DATABASE_URL\) as doc-inbox-worker$/, 30_000);
       const job = await waitForJob(api, created.body.job_id as string, 60_000);
       expect(job.status).toBe('completed');
-      expect(job.result.documents[0].status).toBe('completed');
+      expect(job.result.documents[0]).toMatchObject({ status: 'completed', error: null });
 
       const retries = worker.lines.filter((l) => /^DATABASE_URL unreachable/.test(l.msg));
       expect(retries.length).toBeGreaterThanOrEqual(3);

@@ -39,7 +39,7 @@ describe.each(databaseTargets())('BlobSweeper on $name', (target) => {
   afterEach(() => db.dispose());
 
   it('deletes blobs over an hour old that no file row references, and stale half-written puts', async () => {
-    const store = new DatabaseBlobStore(db.sql);
+    const store = new DatabaseBlobStore(new SqlDbFunctions(db.sql));
     const job = randomUUID();
     const keys = {
       referencedOld: blobKeyFor('acme', job, 0),

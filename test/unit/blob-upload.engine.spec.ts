@@ -1,3 +1,4 @@
+import { SqlDbFunctions } from '../../src/database/sql-db-functions';
 import type { INestApplication } from '@nestjs/common';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +28,7 @@ interface Backend {
 function databaseBackend(sql: SqlClient, dispose: () => Promise<void>): Backend {
   const count = async (query: string): Promise<number> => Number((await sql.query<{ n: string }>(query))[0].n);
   return {
-    store: new DatabaseBlobStore(sql),
+    store: new DatabaseBlobStore(new SqlDbFunctions(sql)),
     // Staged uploads, and chunks no committed blob owns.
     leftovers: async () =>
       (await count('select count(*) as n from inbox_blob_uploads')) +

@@ -1,3 +1,5 @@
+import { DbFunctions } from '../../src/database/db-functions.port';
+import { SqlDbFunctions } from '../../src/database/sql-db-functions';
 import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -37,7 +39,13 @@ describe('StorageModule', () => {
 
   async function resolve(env: Record<string, string>) {
     @Global()
-    @Module({ providers: [{ provide: SqlClient, useValue: sql }], exports: [SqlClient] })
+    @Module({
+      providers: [
+        { provide: SqlClient, useValue: sql },
+        { provide: DbFunctions, useValue: new SqlDbFunctions(sql) },
+      ],
+      exports: [SqlClient, DbFunctions],
+    })
     class FakeDatabaseModule {}
     const moduleRef = await Test.createTestingModule({
       imports: [
