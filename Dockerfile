@@ -4,10 +4,15 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# onnxruntime-node (PaddleOCR) bundles its CPU binaries; its install script would only fetch
+# optional GPU ones from outside the npm registry (package.json's allowScripts denies it too).
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# The other platforms' ONNX Runtime binaries are 220 MB this image never runs.
+RUN npm run build && npm prune --omit=dev \
+  && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32
 
 FROM node:24-bookworm-slim AS runtime
 WORKDIR /app

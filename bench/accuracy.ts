@@ -54,7 +54,9 @@ async function corpusDocuments(): Promise<CorpusText[]> {
   const pdfs = await corpusTextPdfs();
   const scanned = await corpusOcrTexts({
     dir: process.env.BENCH_CLASSIFIER_OCR_CACHE ?? '/tmp/doc-inbox-ocr-cache',
-    languages: process.env.BENCH_CLASSIFIER_OCR_LANGUAGES ?? 'eng+fra+deu+nld',
+    // The production defaults: OCR_LANGUAGES=eng, OCR_PROVIDER=auto (PaddleOCR without AWS).
+    languages: process.env.BENCH_CLASSIFIER_OCR_LANGUAGES ?? 'eng',
+    provider: (process.env.BENCH_CLASSIFIER_OCR_PROVIDER as 'auto' | 'tesseract' | 'paddle' | undefined) ?? 'auto',
     ocrMissing: process.env.BENCH_ACCURACY_OCR !== '0',
     log: (line) => console.log(line),
   });

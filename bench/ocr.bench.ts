@@ -1,5 +1,5 @@
 /**
- * OCR benchmark: throughput and peak RSS of the text-layer path, local OCR with 1 and N workers,
+ * OCR benchmark: throughput and peak RSS of the text-layer path, local OCR (tesseract, PaddleOCR) with 1 and N workers,
  * Textract against the loopback server, and the hostile files of the corpus.
  * Build with tsc (tsconfig.bench.json) and call runOcrBench(); figures go to stdout.
  */
@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { TextractClient } from '@aws-sdk/client-textract';
 import { fileTypeFromBuffer } from 'file-type';
 import { DocumentError } from '../src/common/document-error';
-import { OcrEngine } from '../src/ocr/ocr-engine.port';
+import { DEFAULT_PADDLE_SETTINGS, PaddleOcrEngine } from '../src/ocr/paddle.ocr-engine';
 import { TesseractOcrEngine } from '../src/ocr/tesseract.ocr-engine';
 import { TextExtractor } from '../src/ocr/text-extractor.port';
 import { TextractExtractor } from '../src/ocr/textract.extractor';
 import { CORPUS_DIR, hasCorpus } from '../test/support/corpus';
 import { FakeTextractServer } from '../test/support/fake-textract.server';
-import { buildExtractor } from '../test/support/ocr-extractor.builder';
+import { buildExtractor, buildLocalExtractor } from '../test/support/ocr-extractor.builder';
 import { textImagePng, textPdf } from '../test/support/ocr-fixtures';
 
 const MB = 1024 * 1024;
@@ -98,7 +98,7 @@ async function benchTextLayer(): Promise<void> {
   );
 }
 
-async function benchTesseract(): Promise<void> {
+async function benchLocalOcr(name: 'tesseract' | 'paddle'): Promise<void> {
   const docs = hasCorpus
     ? OCR_IMAGES.map((f) => corpusDoc(f, f.endsWith('.jpg') ? 'image/jpeg' : 'image/png'))
     : Array.from({ length: 4 }, (_, i) => ({
@@ -107,8 +107,12 @@ async function benchTesseract(): Promise<void> {
         contentType: 'image/png',
       }));
   for (const workers of [1, availableParallelism()]) {
-    const engine: OcrEngine = new TesseractOcrEngine({ languages: ['eng'], workers });
-    const extractor = buildExtractor(engine);
+    const engine =
+      name === 'tesseract'
+        ? new TesseractOcrEngine({ languages: ['eng'], workers })
+        : new PaddleOcrEngine({ workers, ...DEFAULT_PADDLE_SETTINGS });
+    // As in the service: image preparation and retries in front of the engine.
+    const extractor = buildLocalExtractor(engine);
     // Warm up every worker (they start on demand), so start-up is not counted below.
     await Promise.all(
       Array.from({ length: workers }, () =>
@@ -117,7 +121,7 @@ async function benchTesseract(): Promise<void> {
     );
     const perFile = new Map<string, number>();
     console.log(
-      `tesseract, ${workers} worker(s), ${docs.length} images, ${workers} at a time: ${await pagesPerSecond(extractor, docs, workers, perFile)}`,
+      `${name}, ${workers} worker(s), ${docs.length} images, ${workers} at a time: ${await pagesPerSecond(extractor, docs, workers, perFile)}`,
     );
     const times = [...perFile].map(([name, ms]) => `${name.replace(/^.*\//, '')} ${(ms / 1000).toFixed(1)} s`);
     console.log(`  per file: ${times.join(', ')}`);
@@ -187,14 +191,15 @@ async function benchBadFiles(): Promise<void> {
   await engine.close();
 }
 
-/** `only`: run just these parts (text-layer, textract, bad, tesseract); all when empty. */
+/** `only`: run just these parts (text-layer, textract, bad, tesseract, paddle); all when empty. */
 export async function runOcrBench(only: string[] = []): Promise<void> {
   const want = (part: string) => only.length === 0 || only.includes(part);
   console.log(`node ${process.version}, ${availableParallelism()} cores`);
   if (want('text-layer')) await benchTextLayer();
   if (want('textract')) await benchTextract();
   if (want('bad')) await benchBadFiles();
-  if (want('tesseract')) await benchTesseract();
+  if (want('tesseract')) await benchLocalOcr('tesseract');
+  if (want('paddle')) await benchLocalOcr('paddle');
 }
 
 if (require.main === module) {

@@ -1,6 +1,22 @@
 import { join } from 'node:path';
 import { ConfigError, Environment, parseEnvironment } from './environment';
 
+export type OcrProvider = 'textract' | 'paddle' | 'tesseract' | 'none';
+
+/**
+ * Languages PaddleOCR's shipped model reads (its dictionary: Chinese and the Latin alphabet without
+ * most accented letters); tesseract code names.
+ */
+export const PADDLE_LANGUAGES: readonly string[] = ['eng', 'chi_sim'];
+
+/**
+ * The local engine OCR_PROVIDER=auto picks without AWS: PaddleOCR, which reads the corpus better
+ * (bench:cer), when it covers every OCR language; else tesseract, which has a model per language.
+ */
+export function localOcrFor(languages: string[]): 'paddle' | 'tesseract' {
+  return languages.every((code) => PADDLE_LANGUAGES.includes(code)) ? 'paddle' : 'tesseract';
+}
+
 /** A Supabase project reached over HTTPS with the service role key (supabase-js). */
 export interface SupabaseProject {
   url: string;
@@ -67,7 +83,7 @@ export class AppConfig {
   readonly uploads: { maxFiles: number; maxFileBytes: number; rateLimitPerMinute: number };
   readonly limits: { fileTimeoutMs: number; maxPages: number; maxImagePixels: number };
   readonly ocr: {
-    provider: 'textract' | 'tesseract' | 'none';
+    provider: OcrProvider;
     languages: string[];
     workers: number;
     awsRegion?: string;
@@ -144,18 +160,19 @@ export class AppConfig {
       env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
       env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
     );
+    const languages = env.OCR_LANGUAGES.split('+');
     const ocrProvider =
       env.OCR_PROVIDER === 'auto'
         ? hasAwsCredentials && env.AWS_REGION
           ? 'textract'
-          : 'tesseract'
-        : (env.OCR_PROVIDER as 'textract' | 'tesseract' | 'none');
+          : localOcrFor(languages)
+        : (env.OCR_PROVIDER as OcrProvider);
     if (ocrProvider === 'textract' && !env.AWS_REGION) {
       problems.push('OCR_PROVIDER=textract needs AWS_REGION (and AWS credentials from the usual chain)');
     }
     this.ocr = {
       provider: ocrProvider,
-      languages: env.OCR_LANGUAGES.split('+'),
+      languages,
       workers: env.OCR_WORKERS,
       awsRegion: env.AWS_REGION,
       textractEndpoint: env.TEXTRACT_ENDPOINT,

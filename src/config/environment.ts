@@ -233,7 +233,7 @@ export class Environment {
   BLOB_SWEEP_INTERVAL_MINUTES = 30;
 
   // OCR
-  @IsIn(['auto', 'textract', 'tesseract', 'none'])
+  @IsIn(['auto', 'textract', 'paddle', 'tesseract', 'none'])
   OCR_PROVIDER = 'auto';
 
   @Matches(/^[a-z_]{3,8}(\+[a-z_]{3,8})*$/, {

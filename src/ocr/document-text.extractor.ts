@@ -4,9 +4,11 @@ import { DocumentError } from '../common/document-error';
 import { raceAbort, throwIfAborted } from '../common/abort';
 import { ImageNormalizer } from './image.normalizer';
 import { OcrEngine, OcrPageInput, OcrPageResult } from './ocr-engine.port';
+import { MIN_USABLE_CHARS, ORIENTATION_RULE, wordlikeShare } from './orientation.heuristic';
 import { PdfSandbox, PdfSandboxLimits } from './pdf/pdf-sandbox';
 import { decodePlainText } from './plain-text.reader';
 import { ExtractedPage, ExtractionInput, ExtractionResult, TextExtractor } from './text-extractor.port';
+import { nonSpaceChars, textLayerCoversPage, textLayerMayBeThin, usableChars } from './text-layer.coverage';
 
 export interface DocumentTextExtractorSettings {
   maxPages: number;
@@ -60,17 +62,21 @@ export class DocumentTextExtractor extends TextExtractor {
       const warnings: string[] = [];
       const scansWithoutOcr: number[] = [];
       const scanned: number[] = [];
+      // Pages whose text layer may not cover them (a print header over a picture): OCR'd too.
+      const layers = new Map<number, string>();
       // Text layers first: cheap, and it tells which pages need OCR at all.
       for (let number = 1; number <= readable; number++) {
         throwIfAborted(signal);
         const layer = await pdf.text(number);
-        if (nonSpaceChars(layer) >= this.settings.minTextLayerChars) {
+        const hasLayer = nonSpaceChars(layer) >= this.settings.minTextLayerChars;
+        if (hasLayer && (!this.ocr || !(await this.layerMayMissTheImage(pdf, number, layer)))) {
           pages.push({ number, text: layer, source: 'text-layer', confidence: null });
         } else if (!this.ocr) {
           scansWithoutOcr.push(number);
           pages.push({ number, text: layer, source: 'none', confidence: null });
         } else {
           scanned.push(number);
+          if (hasLayer) layers.set(number, layer);
           pages.push({ number, text: layer, source: this.ocr.source, confidence: 0 });
         }
       }
@@ -85,7 +91,20 @@ export class DocumentTextExtractor extends TextExtractor {
             });
         scanned.forEach((number, i) => {
           const result = results[i] ?? { text: '', confidence: 0 };
+          const layer = layers.get(number);
+          // Keep what reads better: the image's OCR or the layer that was there.
+          if (layer !== undefined && usableChars(layer) >= usableChars(result.text)) {
+            pages[number - 1] = { number, text: layer, source: 'text-layer', confidence: null };
+            if (nonSpaceChars(result.text) === 0) {
+              warnings.push(
+                `page ${number}: OCR read no text from the page's image (blank or unreadable); its thin text layer was kept`,
+              );
+            }
+            return;
+          }
           pages[number - 1] = { number, text: result.text, source: ocr.source, confidence: result.confidence };
+          const warning = unusableReadingWarning(number, result.text);
+          if (warning) warnings.push(warning);
         });
       }
       if (scansWithoutOcr.length > 0) {
@@ -96,6 +115,12 @@ export class DocumentTextExtractor extends TextExtractor {
     } finally {
       await pdf.close();
     }
+  }
+
+  /** A page with some text layer whose largest image covers much of it, and a thin layer. */
+  private async layerMayMissTheImage(pdf: PdfSandbox, number: number, layer: string): Promise<boolean> {
+    if (!textLayerMayBeThin(layer)) return false;
+    return !textLayerCoversPage(layer, await pdf.largestImageShare(number));
   }
 
   /** All scanned pages in one engine job: the file itself when every page is a scan, else a subset PDF. */
@@ -146,6 +171,10 @@ export class DocumentTextExtractor extends TextExtractor {
       const result = await raceAbort(ocr.recognize(await fitForEngine(png, ocr), signal), signal);
       return { number, text: result.text, source: ocr.source, confidence: result.confidence };
     });
+    for (const page of pages) {
+      const warning = unusableReadingWarning(page.number, page.text);
+      if (warning) warnings.push(warning);
+    }
     return { pages, pageCount, warnings };
   }
 }
@@ -170,8 +199,17 @@ async function withLimit<T>(concurrency: number, count: number, task: (number: n
   }
 }
 
-function nonSpaceChars(text: string): number {
-  return text.replace(/\s+/g, '').length;
+/**
+ * What the result should say about a page OCR read nothing useful from (a reader sees why the
+ * document's text is thin); null when the page read fine.
+ */
+export function unusableReadingWarning(number: number, text: string): string | null {
+  const chars = nonSpaceChars(text);
+  if (chars === 0) return `page ${number}: OCR read no text (blank or unreadable image)`;
+  if (chars < MIN_USABLE_CHARS && wordlikeShare(text) < ORIENTATION_RULE.garbageShare) {
+    return `page ${number}: OCR read no usable text (${chars} characters, none of them words: blurred, tiny or damaged image?)`;
+  }
+  return null;
 }
 
 function pageList(numbers: number[]): string {

@@ -24,7 +24,7 @@ export interface ScannedPdf {
  */
 export abstract class OcrEngine {
   /** Recorded as the page's source. */
-  abstract readonly source: Extract<TextSource, 'tesseract' | 'textract'>;
+  abstract readonly source: Extract<TextSource, 'tesseract' | 'paddle' | 'textract'>;
   /** 'pdf': scanned PDF pages are sent as single-page PDFs (Textract); 'image': rasterised first. */
   abstract readonly pdfPageInput: 'image' | 'pdf';
   /** Pages of one document worth recognising at once (pool size, request concurrency). */

@@ -1,5 +1,5 @@
 /** Where a page's text came from. */
-export type TextSource = 'text-layer' | 'plain-text' | 'tesseract' | 'textract' | 'none';
+export type TextSource = 'text-layer' | 'plain-text' | 'tesseract' | 'paddle' | 'textract' | 'none';
 
 export interface ExtractedPage {
   /** 1-based page number. */

@@ -30,6 +30,8 @@ function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): Wor
       WORKER_POLL_INTERVAL_SECONDS: '0.5',
       WORKER_CONCURRENCY: '1',
       OCR_WORKERS: '1',
+      // The page timings these tests rely on were measured with tesseract.
+      OCR_PROVIDER: 'tesseract',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

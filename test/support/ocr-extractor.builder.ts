@@ -1,6 +1,8 @@
 import { DocumentTextExtractor, DocumentTextExtractorSettings } from '../../src/ocr/document-text.extractor';
 import { ImageNormalizer } from '../../src/ocr/image.normalizer';
 import { OcrEngine } from '../../src/ocr/ocr-engine.port';
+import { LOCAL_OCR_PREPARATION } from '../../src/ocr/ocr.factory';
+import { PreparingOcrEngine } from '../../src/ocr/preparing.ocr-engine';
 import { DEFAULT_SANDBOX_LIMITS } from '../../src/ocr/pdf/pdf-sandbox';
 
 export const TEST_MAX_IMAGE_PIXELS = 40_000_000;
@@ -22,6 +24,14 @@ export function buildExtractor(
     new ImageNormalizer({ maxImagePixels: TEST_MAX_IMAGE_PIXELS, maxOcrPixels: 9_000_000, minLongSide: 1500 }),
     engine,
   );
+}
+
+/** As buildExtractor, with a local engine behind the production image preparation and retries. */
+export function buildLocalExtractor(
+  engine: OcrEngine & { source: 'tesseract' | 'paddle' },
+  overrides: Partial<DocumentTextExtractorSettings> = {},
+): DocumentTextExtractor {
+  return buildExtractor(new PreparingOcrEngine(engine, LOCAL_OCR_PREPARATION[engine.source]), overrides);
 }
 
 export function input(bytes: Uint8Array, contentType: string, timeoutMs = 60_000) {

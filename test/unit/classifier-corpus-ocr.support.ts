@@ -12,12 +12,14 @@ import { corpusGroup, joinPages, type CorpusText } from './classifier-corpus.sup
  * OCR text of the corpus's images and scanned PDFs, cached OUTSIDE the repository (the corpus
  * licences allow testing, not redistribution) as <dir>/<sha256 of the file>-<languages>.json, so
  * classifier work does not redo minutes of OCR. Texts come from the project's own extractor
- * (createOcrComponents with tesseract), exactly what the worker would classify.
+ * (createOcrComponents with the chosen local engine), exactly what the worker would classify.
  */
 export interface OcrCacheOptions {
   dir: string;
-  /** Tesseract languages, joined by + (the production default is eng). */
+  /** OCR languages, joined by + (the production default is eng). */
   languages: string;
+  /** The local engine: `auto` is what production picks for these languages (paddle for eng). */
+  provider?: 'auto' | 'tesseract' | 'paddle';
   /** OCR files missing from the cache; when false they are skipped. */
   ocrMissing: boolean;
   log?: (line: string) => void;
@@ -47,16 +49,17 @@ export async function corpusOcrTexts(options: OcrCacheOptions): Promise<CorpusTe
   const log = options.log ?? (() => undefined);
   mkdirSync(options.dir, { recursive: true });
   const entries = corpusManifest().filter(needsOcr);
+  const provider = options.provider ?? 'auto';
   const cached = new Map<string, CachedOcr>();
   const missing: Array<{ entry: CorpusEntry; sha256: string; path: string }> = [];
   for (const entry of entries) {
     const sha256 = createHash('sha256').update(readFileSync(entry.path)).digest('hex');
-    const path = join(options.dir, `${sha256}-${options.languages}.json`);
+    const path = join(options.dir, `${sha256}-${provider}-${options.languages}.json`);
     if (existsSync(path)) cached.set(entry.file, JSON.parse(readFileSync(path, 'utf8')) as CachedOcr);
     else missing.push({ entry, sha256, path });
   }
   if (missing.length > 0 && options.ocrMissing) {
-    const config = AppConfig.fromEnvironment({ OCR_PROVIDER: 'tesseract', OCR_LANGUAGES: options.languages });
+    const config = AppConfig.fromEnvironment({ OCR_PROVIDER: provider, OCR_LANGUAGES: options.languages });
     const { extractor, engine } = createOcrComponents(config);
     try {
       // One file at a time: the engine already runs its workers in parallel over pages.

@@ -8,8 +8,16 @@ describe('AppConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.worker).toMatchObject({ pollIntervalMs: 5000, leaseSeconds: 60, maxAttempts: 3, inServer: true });
     expect(config.uploads).toMatchObject({ maxFiles: 20, maxFileBytes: 25 * 1024 * 1024 });
-    expect(config.ocr.provider).toBe('tesseract');
+    expect(config.ocr.provider).toBe('paddle');
     expect(config.classifier).toMatchObject({ provider: 'local', openaiModel: 'gpt-4o' });
+  });
+
+  it('picks PaddleOCR locally when it reads every OCR language, else tesseract; either on request', () => {
+    expect(AppConfig.fromEnvironment({ OCR_LANGUAGES: 'eng+chi_sim' }).ocr.provider).toBe('paddle');
+    // German needs ö and ß, which PaddleOCR's shipped dictionary lacks.
+    expect(AppConfig.fromEnvironment({ OCR_LANGUAGES: 'eng+deu' }).ocr.provider).toBe('tesseract');
+    expect(AppConfig.fromEnvironment({ OCR_PROVIDER: 'tesseract' }).ocr.provider).toBe('tesseract');
+    expect(AppConfig.fromEnvironment({ OCR_PROVIDER: 'paddle', OCR_LANGUAGES: 'eng+fra' }).ocr.provider).toBe('paddle');
   });
 
   it('picks the real providers in auto mode when their credentials are present', () => {

@@ -4,6 +4,7 @@ import { AppConfig } from '../../src/config/app-config';
 import { DocumentTextExtractor } from '../../src/ocr/document-text.extractor';
 import { OcrComponents } from '../../src/ocr/ocr.factory';
 import { OcrModule } from '../../src/ocr/ocr.module';
+import { PaddleOcrEngine } from '../../src/ocr/paddle.ocr-engine';
 import { TesseractOcrEngine } from '../../src/ocr/tesseract.ocr-engine';
 import { TextExtractor } from '../../src/ocr/text-extractor.port';
 import { TextractExtractor } from '../../src/ocr/textract.extractor';
@@ -21,6 +22,7 @@ describe('OcrModule', () => {
   it.each([
     ['none', null],
     ['tesseract', TesseractOcrEngine],
+    ['paddle', PaddleOcrEngine],
     ['textract', TextractExtractor],
   ] as const)(
     'OCR_PROVIDER=%s exports a DocumentTextExtractor with the matching engine',

@@ -17,6 +17,7 @@ export const TEXT_SOURCES = [
   'text-layer',
   'plain-text',
   'tesseract',
+  'paddle',
   'textract',
   'none',
 ] as const satisfies readonly TextSource[];

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { DocumentError } from '../../common/document-error';
 import { abortError } from '../../common/abort';
 import type {
+  PdfImagesResult,
   PdfOpenResult,
   PdfRenderResult,
   PdfSplitResult,
@@ -100,6 +101,11 @@ export class PdfSandbox {
 
   render(page: number, dpi: number, maxPixels: number): Promise<PdfRenderResult> {
     return this.call<PdfRenderResult>({ op: 'render', page, dpi, maxPixels });
+  }
+
+  /** Share of the page (0..1) its largest image covers: a scan under a thin text layer shows here. */
+  async largestImageShare(page: number): Promise<number> {
+    return (await this.call<PdfImagesResult>({ op: 'images', page })).largestImageShare;
   }
 
   /** The given pages (1-based, in this order) as a standalone PDF, for OCR services that take PDFs. */

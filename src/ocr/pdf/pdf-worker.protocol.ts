@@ -9,7 +9,8 @@ export type PdfWorkerRequest =
   | { id: number; op: 'open'; bytes: Uint8Array }
   | { id: number; op: 'text'; page: number }
   | { id: number; op: 'render'; page: number; dpi: number; maxPixels: number }
-  | { id: number; op: 'split'; pages: number[] };
+  | { id: number; op: 'split'; pages: number[] }
+  | { id: number; op: 'images'; page: number };
 
 export interface PdfOpenResult {
   pageCount: number;
@@ -25,10 +26,15 @@ export interface PdfRenderResult {
   height: number;
 }
 
+export interface PdfImagesResult {
+  /** Share of the page's area (0..1) covered by its largest image. */
+  largestImageShare: number;
+}
+
 export interface PdfSplitResult {
   pdf: Uint8Array;
 }
 
 export type PdfWorkerResponse =
-  | { id: number; ok: true; value: PdfOpenResult | PdfTextResult | PdfRenderResult | PdfSplitResult }
+  | { id: number; ok: true; value: PdfOpenResult | PdfTextResult | PdfRenderResult | PdfSplitResult | PdfImagesResult }
   | { id: number; ok: false; error: { name: string; message: string } };

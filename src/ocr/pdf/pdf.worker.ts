@@ -7,7 +7,7 @@
  * No top-level await, so the compiled CommonJS form is valid too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { getDocumentProxy, renderPageAsImage } from 'unpdf';
+import { getDocumentProxy, getResolvedPDFJS, renderPageAsImage } from 'unpdf';
 import { PDFDocument } from 'pdf-lib';
 import type { PdfWorkerOptions, PdfWorkerRequest, PdfWorkerResponse } from './pdf-worker.protocol';
 
@@ -72,6 +72,55 @@ async function render(
   return { png: new Uint8Array(png), width, height };
 }
 
+type Matrix = [number, number, number, number, number, number];
+
+function multiply(m: Matrix, n: number[]): Matrix {
+  return [
+    m[0] * n[0] + m[2] * n[1],
+    m[1] * n[0] + m[3] * n[1],
+    m[0] * n[2] + m[2] * n[3],
+    m[1] * n[2] + m[3] * n[3],
+    m[0] * n[4] + m[2] * n[5] + m[4],
+    m[1] * n[4] + m[3] * n[5] + m[5],
+  ];
+}
+
+/**
+ * How much of the page its largest image covers: an image is painted into the unit square under
+ * the current transformation, so its area is the determinant of that matrix. Follows save/restore,
+ * transforms and form XObjects through the page's operator list (no pixels are decoded).
+ */
+async function images(pageNumber: number): Promise<{ largestImageShare: number }> {
+  const { OPS } = await getResolvedPDFJS();
+  const page = await loaded().getPage(pageNumber);
+  const view = page.getViewport({ scale: 1 });
+  const list = await page.getOperatorList();
+  const paints = new Set<number>([
+    OPS.paintImageXObject,
+    OPS.paintInlineImageXObject,
+    OPS.paintImageMaskXObject,
+    OPS.paintImageXObjectRepeat,
+  ]);
+  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
+  const stack: Matrix[] = [];
+  let largest = 0;
+  list.fnArray.forEach((fn, i) => {
+    const args = list.argsArray[i] as unknown[] | null;
+    if (fn === OPS.save) stack.push(ctm);
+    else if (fn === OPS.restore) ctm = stack.pop() ?? ctm;
+    else if (fn === OPS.transform && args) ctm = multiply(ctm, args as number[]);
+    else if (fn === OPS.paintFormXObjectBegin) {
+      stack.push(ctm);
+      const matrix = args?.[0];
+      if (Array.isArray(matrix) && matrix.length === 6) ctm = multiply(ctm, matrix as number[]);
+    } else if (fn === OPS.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
+    else if (paints.has(fn)) largest = Math.max(largest, Math.abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]));
+  });
+  page.cleanup();
+  const area = view.width * view.height;
+  return { largestImageShare: area > 0 ? Math.min(1, largest / area) : 0 };
+}
+
 async function split(pageNumbers: number[]): Promise<{ pdf: Uint8Array }> {
   if (!source) throw new Error('document not opened');
   splitSource ??= await PDFDocument.load(source, { updateMetadata: false });
@@ -95,6 +144,8 @@ async function handle(request: PdfWorkerRequest): Promise<PdfWorkerResponse> {
         return { id: request.id, ok: true, value: await render(request.page, request.dpi, request.maxPixels) };
       case 'split':
         return { id: request.id, ok: true, value: await split(request.pages) };
+      case 'images':
+        return { id: request.id, ok: true, value: await images(request.page) };
     }
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
