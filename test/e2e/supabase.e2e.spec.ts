@@ -165,6 +165,15 @@ describeWithCli('the seed’s Supabase set-up: only SUPABASE_URL and SUPABASE_SE
       .download(`default/${id}/0`);
     expect(data).toBeNull();
 
+    // A refused upload (the second file is junk) leaves nothing in Storage, not even the first file.
+    const before = await supabase.objectKeys('doc-inbox');
+    const form = new FormData();
+    form.append('files', new Blob([Buffer.from(texts[1])], { type: 'text/plain' }), 'fine.txt');
+    form.append('files', new Blob([Buffer.from([0, 1, 2, 3, 255, 0, 7])]), 'x.bin');
+    expect((await fetch(`${base}/classify-documents-async`, { method: 'POST', body: form })).status).toBe(415);
+    expect(await supabase.objectKeys('doc-inbox')).toEqual(before);
+    expect(await supabase.pendingUploads()).toBe(0);
+
     // Deleting the job removes its objects.
     expect((await fetch(`${base}/job/${id}`, { method: 'DELETE' })).status).toBeLessThan(300);
     expect((await supabase.objectKeys('doc-inbox')).filter((k) => k.includes(id))).toEqual([]);
