@@ -6,7 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthHttpModule } from './http/health-http.module';
 import { HttpApiModule } from './http/http-api.module';
-import type { SqlClient } from './database/sql-client.port';
+import type { DatabaseConnection } from './database/database-connection';
 import { WorkerModule } from './worker/worker.module';
 
 export interface AppRoles {
@@ -26,13 +26,13 @@ export interface AppRoles {
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, roles: AppRoles, sql?: Promise<SqlClient>): DynamicModule {
+  static forRoot(config: AppConfig, roles: AppRoles, connection?: Promise<DatabaseConnection>): DynamicModule {
     const imports: ModuleMetadata['imports'] = [
       ConfigModule.forRoot(config),
       LoggerModule.forRoot(
         loggerOptions(config, roles.http && roles.worker ? 'all-in-one' : roles.http ? 'server' : 'worker'),
       ),
-      DatabaseModule.forRoot({ role: roles.http ? 'server' : 'worker', sql }),
+      DatabaseModule.forRoot({ role: roles.http ? 'server' : 'worker', connection }),
     ];
     if (roles.http) imports.push(HttpApiModule);
     else if (roles.health) imports.push(HealthHttpModule);

@@ -5,7 +5,7 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { exitOnBootError } from './common/boot-error';
 import { bootLogger } from './common/logging';
-import { openDatabase } from './database/open-database';
+import { openConnection } from './database/open-database';
 import { configureHttpApp } from './http-app';
 
 /** HTTP server. On the embedded database it runs the worker too (WORKER_IN_SERVER). */
@@ -14,11 +14,11 @@ async function bootstrap(): Promise<void> {
   const roles = { http: true, worker: config.worker.inServer };
   // Opened beside Nest's start-up: waiting for the database logs a line per try, and a database
   // that cannot be opened ends the process here with one line (Nest, which waits on it, never sees it).
-  const sql = openDatabase(config, {
+  const connection = openConnection(config, {
     role: 'server',
     logger: bootLogger(config, roles.worker ? 'all-in-one' : 'server'),
   }).catch(exitOnBootError);
-  const app = await NestFactory.create(AppModule.forRoot(config, roles, sql), {
+  const app = await NestFactory.create(AppModule.forRoot(config, roles, connection), {
     bufferLogs: true,
     abortOnError: false,
   });

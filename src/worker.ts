@@ -5,25 +5,28 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { exitOnBootError } from './common/boot-error';
 import { bootLogger } from './common/logging';
-import { openDatabase } from './database/open-database';
+import { openConnection } from './database/open-database';
 import { ConfigError } from './config/environment';
 
 /**
- * Worker process: claims and processes jobs from DATABASE_URL. No API; with WORKER_HEALTH_PORT
+ * Worker process: claims and processes jobs from DATABASE_URL (or SUPABASE_URL, polling). No API; with WORKER_HEALTH_PORT
  * it answers /health and /health/ready there for container probes. A worker that starts before
  * its database waits for it (WORKER_DATABASE_BOOT_TIMEOUT_SECONDS, unset: as long as it takes).
  */
 async function bootstrap(): Promise<void> {
   const config = AppConfig.fromEnvironment();
-  if (config.database.kind !== 'postgres') {
+  if (config.database.kind === 'pglite') {
     throw new ConfigError([
-      'DATABASE_URL is not set: a separate worker needs PostgreSQL (the embedded database serves one process; `npm start` runs server and worker together)',
+      'neither DATABASE_URL nor SUPABASE_URL with SUPABASE_SERVICE_ROLE_KEY is set: a separate worker needs a shared ' +
+        'database (the embedded one serves one process; `npm start` runs server and worker together)',
     ]);
   }
   const { healthPort } = config.worker;
   // As in main.ts: opened beside Nest's start-up; a failure is one line and exit 1.
-  const sql = openDatabase(config, { role: 'worker', logger: bootLogger(config, 'worker') }).catch(exitOnBootError);
-  const module = AppModule.forRoot(config, { http: false, worker: true, health: healthPort !== undefined }, sql);
+  const connection = openConnection(config, { role: 'worker', logger: bootLogger(config, 'worker') }).catch(
+    exitOnBootError,
+  );
+  const module = AppModule.forRoot(config, { http: false, worker: true, health: healthPort !== undefined }, connection);
   const options = { bufferLogs: true, abortOnError: false };
   const http = healthPort ? await NestFactory.create(module, options) : undefined;
   const app = http ?? (await NestFactory.createApplicationContext(module, options));

@@ -17,11 +17,24 @@ export function localOcrFor(languages: string[]): 'paddle' | 'tesseract' {
   return languages.every((code) => PADDLE_LANGUAGES.includes(code)) ? 'paddle' : 'tesseract';
 }
 
-export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+/** A Supabase project reached over HTTPS with the service role key (supabase-js). */
+export interface SupabaseProject {
+  url: string;
+  serviceRoleKey: string;
+  requestTimeoutMs: number;
+}
+
+/**
+ * Where jobs live, by precedence: DATABASE_URL (pg, Supabase's Postgres included); else
+ * SUPABASE_URL with SUPABASE_SERVICE_ROLE_KEY (supabase-js RPC); else the embedded database.
+ */
+export type DatabaseTarget =
+  { kind: 'postgres'; url: string } | ({ kind: 'supabase' } & SupabaseProject) | { kind: 'pglite'; dataDir: string };
 
 export type BlobStoreTarget =
   | { driver: 'database' }
   | { driver: 'filesystem'; dir: string }
+  | ({ driver: 'supabase'; bucket: string; fileSizeLimit: number } & SupabaseProject)
   | {
       driver: 's3';
       bucket: string;
@@ -95,9 +108,13 @@ export class AppConfig {
     const problems: string[] = [];
     this.port = env.PORT;
     this.logLevel = env.LOG_LEVEL;
+    const supabase = supabaseProject(env, problems);
     this.database = env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }
-      : { kind: 'pglite', dataDir: env.DATA_DIR };
+      : supabase
+        ? { kind: 'supabase', ...supabase }
+        : { kind: 'pglite', dataDir: env.DATA_DIR };
+    const embedded = this.database.kind === 'pglite';
     this.databaseBoot = {
       migrate: env.MIGRATE_ON_BOOT === 'true',
       timeoutMs: env.DATABASE_BOOT_TIMEOUT_SECONDS * 1000,
@@ -114,14 +131,17 @@ export class AppConfig {
       maxAttempts: env.JOB_MAX_ATTEMPTS,
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
       healthPort: env.WORKER_HEALTH_PORT,
-      inServer: env.WORKER_IN_SERVER === 'auto' ? !env.DATABASE_URL : env.WORKER_IN_SERVER === 'true',
+      inServer: env.WORKER_IN_SERVER === 'auto' ? embedded : env.WORKER_IN_SERVER === 'true',
     };
-    if (!env.DATABASE_URL && env.WORKER_IN_SERVER === 'false') {
+    if (embedded && env.WORKER_IN_SERVER === 'false') {
       problems.push(
-        'WORKER_IN_SERVER=false needs DATABASE_URL: the embedded database serves one process, so its jobs run in the server',
+        'WORKER_IN_SERVER=false needs DATABASE_URL or SUPABASE_URL: the embedded database serves one process, so its jobs run in the server',
       );
     }
-    this.blobs = { store: blobStoreTarget(env, problems), sweepIntervalMs: env.BLOB_SWEEP_INTERVAL_MINUTES * 60_000 };
+    this.blobs = {
+      store: blobStoreTarget(env, supabase, this.database.kind, problems),
+      sweepIntervalMs: env.BLOB_SWEEP_INTERVAL_MINUTES * 60_000,
+    };
     this.uploads = {
       maxFiles: env.UPLOAD_MAX_FILES,
       maxFileBytes: env.UPLOAD_MAX_FILE_MB * 1024 * 1024,
@@ -189,8 +209,59 @@ export class AppConfig {
   }
 }
 
-function blobStoreTarget(env: Environment, problems: string[]): BlobStoreTarget {
-  switch (env.BLOB_STORE) {
+/** Both Supabase settings, or neither: one without the other stops the boot naming the missing one. */
+function supabaseProject(env: Environment, problems: string[]): SupabaseProject | undefined {
+  if (env.SUPABASE_URL && !env.SUPABASE_SERVICE_ROLE_KEY) {
+    problems.push(
+      "SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is not: copy the service_role key from the project's " +
+        'Project Settings -> API (set both, or neither)',
+    );
+    return undefined;
+  }
+  if (env.SUPABASE_SERVICE_ROLE_KEY && !env.SUPABASE_URL) {
+    problems.push(
+      "SUPABASE_SERVICE_ROLE_KEY is set but SUPABASE_URL is not: copy the Project URL from the project's " +
+        'Project Settings -> API (set both, or neither)',
+    );
+    return undefined;
+  }
+  if (!env.SUPABASE_URL || !env.SUPABASE_SERVICE_ROLE_KEY) return undefined;
+  return {
+    url: env.SUPABASE_URL.replace(/\/+$/, ''),
+    serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
+    requestTimeoutMs: env.SUPABASE_REQUEST_TIMEOUT_MS,
+  };
+}
+
+function blobStoreTarget(
+  env: Environment,
+  supabase: SupabaseProject | undefined,
+  database: DatabaseTarget['kind'],
+  problems: string[],
+): BlobStoreTarget {
+  const driver = env.BLOB_STORE ?? (env.SUPABASE_URL ? 'supabase' : 'database');
+  switch (driver) {
+    case 'supabase':
+      if (!supabase) {
+        if (!env.SUPABASE_URL && !env.SUPABASE_SERVICE_ROLE_KEY) {
+          problems.push('BLOB_STORE=supabase needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY');
+        }
+        return { driver: 'database' };
+      }
+      return {
+        driver: 'supabase',
+        ...supabase,
+        bucket: env.SUPABASE_STORAGE_BUCKET,
+        fileSizeLimit: env.UPLOAD_MAX_FILE_MB * 1024 * 1024,
+      };
+    case 'database':
+      if (database === 'supabase') {
+        problems.push(
+          'BLOB_STORE=database needs DATABASE_URL or the embedded database: over SUPABASE_URL alone bytes would ' +
+            'travel through RPC; use BLOB_STORE=supabase (the default with SUPABASE_URL), s3 or filesystem',
+        );
+      }
+      return { driver: 'database' };
     case 'filesystem':
       return { driver: 'filesystem', dir: env.BLOB_DIR ?? join(env.DATA_DIR, 'blobs') };
     case 's3': {

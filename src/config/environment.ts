@@ -36,6 +36,35 @@ export class Environment {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// connection string' })
   DATABASE_URL?: string = undefined;
 
+  /**
+   * The Supabase project (Project Settings -> API -> Project URL). With SUPABASE_SERVICE_ROLE_KEY and
+   * no DATABASE_URL, jobs go through supabase-js RPC; with or without DATABASE_URL, file bytes go to
+   * Supabase Storage unless BLOB_STORE says otherwise.
+   */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  SUPABASE_URL?: string = undefined;
+
+  /** The project's service_role key (secret: it bypasses row level security); never logged. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  SUPABASE_SERVICE_ROLE_KEY?: string = undefined;
+
+  /** The private Storage bucket for file bytes; created at boot if missing. */
+  @Matches(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, {
+    message: 'SUPABASE_STORAGE_BUCKET must be 3 to 63 lowercase letters, digits, dots, _ or -',
+  })
+  SUPABASE_STORAGE_BUCKET = 'doc-inbox';
+
+  /** One Supabase request (RPC or Storage) gives up after this long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  SUPABASE_REQUEST_TIMEOUT_MS = 30_000;
+
   @IsString()
   @IsNotEmpty()
   DATA_DIR = './data';
@@ -153,9 +182,14 @@ export class Environment {
   RATE_LIMIT_PER_MINUTE = 600;
 
   // Blob storage (uploaded file bytes)
-  /** Where file bytes live: the database (default), a directory (BLOB_DIR), or an S3-compatible bucket. */
-  @IsIn(['database', 'filesystem', 's3'])
-  BLOB_STORE = 'database';
+  /**
+   * Where file bytes live: the database, a directory (BLOB_DIR), an S3-compatible bucket, or
+   * Supabase Storage. Unset: `supabase` when SUPABASE_URL is set, else `database`.
+   */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsIn(['database', 'filesystem', 's3', 'supabase'])
+  BLOB_STORE?: string = undefined;
 
   /** BLOB_STORE=filesystem: the directory; unset: ${DATA_DIR}/blobs. */
   @Transform(blankToUndefined)

@@ -29,6 +29,8 @@ const UNAVAILABLE_SQLSTATES = new Set([
 const UNREACHABLE_MESSAGES = /^(Connection terminated|timeout expired|timeout exceeded when trying to connect)/;
 
 interface ErrorLike {
+  /** Set by transports that classify their own errors (Supabase's RPC: no answer, 503). */
+  unreachable?: unknown;
   code?: unknown;
   message?: unknown;
   errors?: unknown;
@@ -38,6 +40,7 @@ interface ErrorLike {
 export function isDatabaseUnreachable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as ErrorLike;
+  if (e.unreachable === true) return true;
   // Happy Eyeballs (localhost on ::1 and 127.0.0.1) reports every address it tried.
   if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every(isDatabaseUnreachable);
   const code = typeof e.code === 'string' ? e.code : '';

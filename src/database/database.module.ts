@@ -1,40 +1,42 @@
 import { DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { DatabaseConnection } from './database-connection';
 import { DbFunctions } from './db-functions.port';
-import { openDatabase, type DatabaseRole } from './open-database';
+import { openConnection, type DatabaseRole } from './open-database';
 import { SqlClient } from './sql-client.port';
-import { SqlDbFunctions } from './sql-db-functions';
 
-export { openDatabase } from './open-database';
+export { openDatabase, openConnection } from './open-database';
 
 /**
- * Provides the SqlClient. The entrypoints start opening it themselves, beside Nest's own start-up
- * (so waiting for the database logs one line per try, and a failure is their one-line message
- * rather than an injector's stack trace), and hand in the promise; test apps let the module open it.
+ * Provides the DatabaseConnection, its DbFunctions (what every store calls) and its SqlClient,
+ * which is null over Supabase's RPC (inject it with `optional` and cope: no LISTEN, no database
+ * blob store). The entrypoints start opening it themselves, beside Nest's own start-up (so
+ * waiting for the database logs one line per try, and a failure is their one-line message rather
+ * than an injector's stack trace), and hand in the promise; test apps let the module open it.
  */
 @Global()
 @Module({})
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(SqlClient) private readonly sql: SqlClient) {}
+  constructor(@Inject(DatabaseConnection) private readonly connection: DatabaseConnection) {}
 
-  static forRoot(options: { role: DatabaseRole; sql?: Promise<SqlClient> }): DynamicModule {
-    const opened = options.sql;
-    const provider: Provider = opened
-      ? { provide: SqlClient, useFactory: () => opened }
+  static forRoot(options: { role: DatabaseRole; connection?: Promise<DatabaseConnection> }): DynamicModule {
+    const opened = options.connection;
+    const connection: Provider = opened
+      ? { provide: DatabaseConnection, useFactory: () => opened }
       : {
-          provide: SqlClient,
-          useFactory: (config: AppConfig) => openDatabase(config, { role: options.role }),
+          provide: DatabaseConnection,
+          useFactory: (config: AppConfig) => openConnection(config, { role: options.role }),
           inject: [AppConfig],
         };
-    const functions: Provider = {
-      provide: DbFunctions,
-      useFactory: (sql: SqlClient) => new SqlDbFunctions(sql),
-      inject: [SqlClient],
-    };
-    return { module: DatabaseModule, providers: [provider, functions], exports: [SqlClient, DbFunctions] };
+    const providers: Provider[] = [
+      connection,
+      { provide: DbFunctions, useFactory: (c: DatabaseConnection) => c.functions, inject: [DatabaseConnection] },
+      { provide: SqlClient, useFactory: (c: DatabaseConnection) => c.sql, inject: [DatabaseConnection] },
+    ];
+    return { module: DatabaseModule, providers, exports: [DatabaseConnection, SqlClient, DbFunctions] };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.sql.close();
+    await this.connection.close();
   }
 }

@@ -7,6 +7,9 @@ import { PgliteSqlClient } from './pglite-sql.client';
 import { PgSqlClient } from './pg-sql.client';
 import { retryWhileUnreachable } from './retry-while-unreachable';
 import type { SqlClient } from './sql-client.port';
+import { openSupabase, SupabaseCannotMigrateError } from '../supabase/open-supabase';
+import { DatabaseConnection, SqlDatabaseConnection } from './database-connection';
+import { SqlDbFunctions } from './sql-db-functions';
 
 /** Which process opens the database: it names the connections and picks the boot timeout. */
 export type DatabaseRole = 'server' | 'worker' | 'migrate';
@@ -33,7 +36,24 @@ export class MigrationsMissingError extends Error {
 }
 
 /**
- * Opens the configured database (PostgreSQL or embedded PGlite) and brings its schema up to date,
+ * Opens the configured job database, whatever the transport: DATABASE_URL (pg), else
+ * SUPABASE_URL with the service role key (supabase-js RPC, no SQL session), else embedded PGlite.
+ */
+export async function openConnection(
+  config: AppConfig,
+  options: { role: DatabaseRole; logger?: BootLogger },
+): Promise<DatabaseConnection> {
+  const target = config.database;
+  if (target.kind === 'supabase') {
+    return openSupabase(target, config, { role: options.role, logger: options.logger ?? new Logger('Database') });
+  }
+  const sql = await openDatabase(config, options);
+  const description = target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite';
+  return new SqlDatabaseConnection(sql, description, (s) => new SqlDbFunctions(s));
+}
+
+/**
+ * Opens the configured SQL database (PostgreSQL or embedded PGlite) and brings its schema up to date,
  * or, with MIGRATE_ON_BOOT=false, checks that it is. An unreachable PostgreSQL is retried with
  * backoff, one log line per try: the server and `migrate` for DATABASE_BOOT_TIMEOUT_SECONDS, a
  * worker for WORKER_DATABASE_BOOT_TIMEOUT_SECONDS (unset: until it answers).
@@ -45,6 +65,7 @@ export async function openDatabase(
   const logger = options.logger ?? new Logger('Database');
   const migrate = options.role === 'migrate' || config.databaseBoot.migrate;
   const target = config.database;
+  if (target.kind === 'supabase') throw new SupabaseCannotMigrateError();
   if (target.kind === 'pglite') {
     const sql = await PgliteSqlClient.open(target.dataDir);
     try {

@@ -12,6 +12,8 @@ export interface RetryOptions {
   /** First pause; doubles each try up to maxDelayMs, with ±20 % jitter so workers spread out. */
   initialDelayMs?: number;
   maxDelayMs?: number;
+  /** Which errors are worth waiting out; default: the database is unreachable. */
+  retryable?: (err: unknown) => boolean;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
@@ -39,13 +41,14 @@ export async function retryWhileUnreachable<T>(
   const random = options.random ?? Math.random;
   const initial = options.initialDelayMs ?? 500;
   const max = options.maxDelayMs ?? 10_000;
+  const retryable = options.retryable ?? isDatabaseUnreachable;
   const started = now();
   const deadline = options.timeoutMs === undefined ? undefined : started + options.timeoutMs;
   for (let tries = 1; ; tries++) {
     try {
       return await attempt(deadline === undefined ? undefined : Math.max(deadline - now(), 0));
     } catch (err) {
-      if (!isDatabaseUnreachable(err)) throw err;
+      if (!retryable(err)) throw err;
       const reason = describeDatabaseError(err);
       const base = Math.min(initial * 2 ** (tries - 1), max);
       let delay = Math.round(base * (0.8 + 0.4 * random()));
@@ -61,7 +64,8 @@ export async function retryWhileUnreachable<T>(
         }
         delay = Math.min(delay, left);
       }
-      options.onRetry(`${options.what} unreachable (try ${tries}): ${reason}; next try in ${formatSeconds(delay)}`);
+      const state = isDatabaseUnreachable(err) ? 'unreachable' : 'not ready';
+      options.onRetry(`${options.what} ${state} (try ${tries}): ${reason}; next try in ${formatSeconds(delay)}`);
       await sleep(delay);
     }
   }

@@ -20,6 +20,8 @@ const UNAVAILABLE = new Set([
  * the API answers 503, a worker hands its jobs back instead of spending an attempt.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  // Transports that classify their own errors (Supabase's RPC) say so.
+  if ((error as { unreachable?: unknown } | null)?.unreachable === true) return true;
   const code = (error as { code?: unknown } | null)?.code;
   return (typeof code === 'string' && UNAVAILABLE.has(code)) || isConnectionTimeout(error);
 }

@@ -10,9 +10,10 @@ import { SqlJobQueue } from './sql-job.queue';
   providers: [
     {
       provide: JobQueue,
-      useFactory: (db: DbFunctions, sql: SqlClient, config: AppConfig) =>
-        new SqlJobQueue(db, { leaseSeconds: config.worker.leaseSeconds, listen: sql.listen.bind(sql) }),
-      inject: [DbFunctions, SqlClient, AppConfig],
+      // No SQL session over Supabase's RPC, so no LISTEN: the worker polls.
+      useFactory: (db: DbFunctions, sql: SqlClient | null, config: AppConfig) =>
+        new SqlJobQueue(db, { leaseSeconds: config.worker.leaseSeconds, listen: sql?.listen.bind(sql) }),
+      inject: [DbFunctions, { token: SqlClient, optional: true }, AppConfig],
     },
   ],
   exports: [JobQueue],

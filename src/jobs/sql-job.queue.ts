@@ -97,7 +97,11 @@ export class SqlJobQueue extends JobQueue {
     onCancelled: (jobId: string) => void;
   }): Promise<() => Promise<void>> {
     const listen = this.settings.listen;
-    if (!listen) throw new Error('this transport cannot LISTEN');
+    if (!listen) {
+      throw new Error(
+        "no LISTEN over Supabase's RPC: polling every WORKER_POLL_INTERVAL_SECONDS (DATABASE_URL brings NOTIFY wake-ups back)",
+      );
+    }
     const stopRunnable = await listen('inbox_jobs', () => listeners.onRunnable());
     const stopCancelled = await listen('inbox_job_cancelled', (id) => {
       if (id) listeners.onCancelled(id);

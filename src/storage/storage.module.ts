@@ -8,6 +8,8 @@ import { BlobSweepSchedule } from './blob-sweep.schedule';
 import { DatabaseBlobStore } from './database.blob-store';
 import { FilesystemBlobStore } from './filesystem.blob-store';
 import { S3BlobStore } from './s3.blob-store';
+import { createSupabaseClient } from '../supabase/supabase-client';
+import { SupabaseBlobStore } from './supabase.blob-store';
 
 /** The S3 client for BLOB_STORE=s3 (null otherwise): region, endpoint, path style and timeouts. */
 export function createBlobS3Client(config: AppConfig): S3Client | null {
@@ -23,12 +25,27 @@ export function createBlobS3Client(config: AppConfig): S3Client | null {
   });
 }
 
-/** The one place BLOB_STORE picks a driver; unknown values were refused by the configuration. */
-export function createBlobStore(config: AppConfig, db: DbFunctions, s3: S3Client | null): BlobStore {
+/**
+ * The one place BLOB_STORE picks a driver; unknown values were refused by the configuration, and
+ * so was `database` over Supabase's RPC (bytes never travel through RPC). A Supabase bucket is
+ * created here if missing, before the first upload.
+ */
+export async function createBlobStore(config: AppConfig, db: DbFunctions, s3: S3Client | null): Promise<BlobStore> {
   const target = config.blobs.store;
   switch (target.driver) {
     case 'database':
+      if (config.database.kind === 'supabase') {
+        throw new Error('BLOB_STORE=database needs DATABASE_URL or the embedded database: RPC carries no bytes');
+      }
       return new DatabaseBlobStore(db);
+    case 'supabase': {
+      const store = new SupabaseBlobStore(createSupabaseClient(target, { boundRequests: false }).storage, {
+        bucket: target.bucket,
+        fileSizeLimit: target.fileSizeLimit,
+      });
+      await store.ensureBucket();
+      return store;
+    }
     case 'filesystem':
       return new FilesystemBlobStore(target.dir);
     case 's3':

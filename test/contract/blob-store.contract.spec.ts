@@ -11,8 +11,11 @@ import { BlobStore, readBlob } from '../../src/storage/blob-store.port';
 import { DatabaseBlobStore } from '../../src/storage/database.blob-store';
 import { FilesystemBlobStore } from '../../src/storage/filesystem.blob-store';
 import { S3BlobStore } from '../../src/storage/s3.blob-store';
+import { SupabaseBlobStore } from '../../src/storage/supabase.blob-store';
+import { createSupabaseClient } from '../../src/supabase/supabase-client';
 import { databaseTargets, type TestDatabase } from '../support/databases';
 import { FakeS3Server } from '../support/fake-s3.server';
+import { FakeSupabaseServer } from '../support/fake-supabase.server';
 
 const MiB = 1024 * 1024;
 
@@ -114,11 +117,41 @@ const s3Target = {
   },
 };
 
+/** Supabase Storage through supabase-js's Storage client, against the loopback Supabase (no database needed). */
+const supabaseStorageTarget = {
+  name: 'supabase (real supabase-js, loopback Storage)',
+  async create(): Promise<BlobTarget> {
+    const server = new FakeSupabaseServer(undefined);
+    const url = await server.start();
+    const client = createSupabaseClient(
+      { url, serviceRoleKey: server.serviceRoleKey, requestTimeoutMs: 30_000 },
+      { boundRequests: false },
+    );
+    const store = new SupabaseBlobStore(client.storage, {
+      bucket: 'doc-inbox',
+      fileSizeLimit: 64 * MiB,
+      pageSize: 2,
+    });
+    await store.ensureBucket();
+    return {
+      store,
+      backdate: (key, when) => utimes(server.objectPath('doc-inbox', key), when, when),
+      storedBytes: () => server.storedBytes(),
+      leftovers: () => server.pendingUploads(),
+      // fetch's buffers and the loopback socket's (the kernel grows them to a few MiB) before the
+      // server's file: the driver itself holds one chunk. Still far below the 30 MB body.
+      lagBytes: 8 * MiB,
+      dispose: () => server.stop(),
+    };
+  },
+};
+
 const targets = [
   databaseTarget('pglite'),
   ...(process.env.TEST_DATABASE_URL ? [databaseTarget('postgres')] : []),
   filesystemTarget,
   s3Target,
+  supabaseStorageTarget,
 ];
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -412,3 +445,59 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Pro
   const until = Date.now() + timeoutMs;
   while (Date.now() < until && !(await condition())) await new Promise((r) => setTimeout(r, 20));
 }
+
+describe('SupabaseBlobStore bucket and errors', () => {
+  let server: FakeSupabaseServer;
+  let url: string;
+  const storageOf = (key: string) =>
+    createSupabaseClient({ url, serviceRoleKey: key, requestTimeoutMs: 30_000 }, { boundRequests: false }).storage;
+  beforeEach(async () => {
+    server = new FakeSupabaseServer(undefined);
+    url = await server.start();
+  });
+  afterEach(() => server.stop());
+
+  it('creates its bucket private, with the upload limit as file size limit, once', async () => {
+    const store = new SupabaseBlobStore(storageOf(server.serviceRoleKey), {
+      bucket: 'doc-inbox',
+      fileSizeLimit: 5 * MiB,
+    });
+    expect(await store.ensureBucket()).toBe('created');
+    expect(server.buckets.get('doc-inbox')).toMatchObject({ public: false, file_size_limit: 5 * MiB });
+    expect(await store.ensureBucket()).toBe('exists');
+    // Storage enforces the limit: an upload above it is refused and leaves nothing.
+    const k = key();
+    await expect(store.put(k, Readable.from([Buffer.alloc(6 * MiB)]))).rejects.toBeInstanceOf(BlobStoreUnavailable);
+    expect(await store.exists(k)).toBe(false);
+    expect(await server.pendingUploads()).toBe(0);
+  });
+
+  it('refuses a public bucket: uploaded documents would be readable by anyone', async () => {
+    await storageOf(server.serviceRoleKey).createBucket('open', { public: true });
+    const store = new SupabaseBlobStore(storageOf(server.serviceRoleKey), { bucket: 'open', fileSizeLimit: MiB });
+    await expect(store.ensureBucket()).rejects.toThrow(/bucket open is public/);
+  });
+
+  it('says the key was refused, without the key', async () => {
+    const wrong = 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.forged-signature';
+    const store = new SupabaseBlobStore(storageOf(wrong), { bucket: 'doc-inbox', fileSizeLimit: MiB });
+    const error = (await store.ensureBucket().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(BlobStoreUnavailable);
+    expect(error.message).toMatch(/refused SUPABASE_SERVICE_ROLE_KEY/);
+    expect(error.message).not.toContain(wrong);
+    expect(error.message).not.toContain('forged-signature');
+  });
+
+  it('keeps objects from the anon key: it can neither read nor write them', async () => {
+    const store = new SupabaseBlobStore(storageOf(server.serviceRoleKey), { bucket: 'doc-inbox', fileSizeLimit: MiB });
+    await store.ensureBucket();
+    const k = key();
+    await store.put(k, Readable.from([Buffer.from('private bytes')]));
+    const anon = new SupabaseBlobStore(storageOf(server.anonKey), { bucket: 'doc-inbox', fileSizeLimit: MiB });
+    await expect(anon.get(k)).rejects.toBeInstanceOf(BlobNotFound);
+    await expect(anon.put(key(), Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(BlobStoreUnavailable);
+    const { data } = await storageOf(server.anonKey).from('doc-inbox').download(k);
+    expect(data).toBeNull();
+    expect((await readBlob(store, k)).toString()).toBe('private bytes');
+  });
+});

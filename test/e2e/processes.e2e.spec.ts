@@ -179,6 +179,8 @@ describePostgres('worker processes on PostgreSQL', () => {
     let stderr = '';
     w.proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     expect(await w.exited).toBe(1);
-    expect(stderr).toMatch(/DATABASE_URL is not set: a separate worker needs PostgreSQL/);
+    expect(stderr).toMatch(
+      /neither DATABASE_URL nor SUPABASE_URL .* is set: a separate worker needs a shared database/,
+    );
   });
 });

@@ -4,17 +4,29 @@ import { Migrator } from '../../src/database/migrator';
 import { PgliteSqlClient } from '../../src/database/pglite-sql.client';
 import { PgSqlClient } from '../../src/database/pg-sql.client';
 import type { SqlClient } from '../../src/database/sql-client.port';
+import type { DbFunctions } from '../../src/database/db-functions.port';
+import { SqlDbFunctions } from '../../src/database/sql-db-functions';
+import { createSupabaseClient } from '../../src/supabase/supabase-client';
+import { SupabaseDbFunctions } from '../../src/supabase/supabase-db-functions';
+import { ensureSupabaseRoles, FakeSupabaseServer } from './fake-supabase.server';
 
 export interface TestDatabase {
   sql: SqlClient;
   /** Connection string of a real PostgreSQL database; undefined for PGlite. */
   url?: string;
+  /**
+   * A new DbFunctions with a transport of its own (for racing workers): over `sql`, or through
+   * supabase-js and the loopback Supabase for the supabase target.
+   */
+  functions(): DbFunctions;
+  /** The loopback Supabase in front of the database (supabase target only); no LISTEN there. */
+  supabase?: FakeSupabaseServer;
   /** Closes the client and drops the database. */
   dispose(): Promise<void>;
 }
 
 export interface DatabaseTarget {
-  name: 'pglite' | 'postgres';
+  name: 'pglite' | 'postgres' | 'supabase';
   /** A new, migrated, empty database. */
   create(): Promise<TestDatabase>;
 }
@@ -49,7 +61,7 @@ const pglite: DatabaseTarget = {
   async create() {
     const sql = await PgliteSqlClient.open();
     await new Migrator(sql).migrate();
-    return { sql, dispose: () => sql.close() };
+    return { sql, functions: () => new SqlDbFunctions(sql), dispose: () => sql.close() };
   },
 };
 
@@ -62,6 +74,7 @@ const postgres: DatabaseTarget = {
     return {
       sql,
       url: db.url,
+      functions: () => new SqlDbFunctions(sql),
       async dispose() {
         await sql.close();
         await db.drop();
@@ -69,6 +82,48 @@ const postgres: DatabaseTarget = {
     };
   },
 };
+
+/**
+ * A PostgreSQL database with Supabase's roles, migrated (so the security migration's grants
+ * apply), behind the loopback Supabase: `functions()` go through the real supabase-js client with
+ * the service role key; `sql` stays for tests' own set-up and checks.
+ */
+const supabase: DatabaseTarget = {
+  name: 'supabase',
+  async create() {
+    if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set');
+    await ensureSupabaseRoles(TEST_DATABASE_URL);
+    const db = await createPostgresDatabase();
+    const sql = new PgSqlClient({ connectionString: db.url, max: 4 });
+    await new Migrator(sql).migrate();
+    const server = new FakeSupabaseServer(db.url);
+    const url = await server.start();
+    return {
+      sql,
+      url: db.url,
+      supabase: server,
+      functions: () =>
+        new SupabaseDbFunctions(
+          createSupabaseClient({ url, serviceRoleKey: server.serviceRoleKey, requestTimeoutMs: 30_000 }),
+          { initialDelayMs: 10 },
+        ),
+      async dispose() {
+        await server.stop();
+        await sql.close();
+        await db.drop();
+      },
+    };
+  },
+};
+
+/** PostgreSQL behind the loopback Supabase (supabase-js RPC), when TEST_DATABASE_URL is set. */
+export function supabaseTarget(): DatabaseTarget | undefined {
+  if (!TEST_DATABASE_URL) {
+    console.warn('[supabase] TEST_DATABASE_URL is not set: the loopback Supabase suites are skipped');
+    return undefined;
+  }
+  return supabase;
+}
 
 export function postgresTarget(): DatabaseTarget {
   return postgres;

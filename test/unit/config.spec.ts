@@ -99,6 +99,74 @@ describe('AppConfig', () => {
     expect(AppConfig.fromEnvironment({ DATABASE_URL: '', OPENAI_API_KEY: ' ' }).database.kind).toBe('pglite');
   });
 
+  describe('Supabase', () => {
+    const SUPABASE = { SUPABASE_URL: 'https://abcd.supabase.co/', SUPABASE_SERVICE_ROLE_KEY: 'service-role-secret' };
+
+    it('picks the job store by precedence: DATABASE_URL, else SUPABASE_URL with the key, else embedded', () => {
+      expect(AppConfig.fromEnvironment({ ...SUPABASE, DATABASE_URL: 'postgres://u@db/inbox' }).database).toEqual({
+        kind: 'postgres',
+        url: 'postgres://u@db/inbox',
+      });
+      expect(AppConfig.fromEnvironment(SUPABASE).database).toEqual({
+        kind: 'supabase',
+        url: 'https://abcd.supabase.co',
+        serviceRoleKey: 'service-role-secret',
+        requestTimeoutMs: 30_000,
+      });
+      expect(AppConfig.fromEnvironment({}).database.kind).toBe('pglite');
+    });
+
+    it.each([
+      [{ SUPABASE_URL: 'https://abcd.supabase.co' }, /SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is not/],
+      [{ SUPABASE_SERVICE_ROLE_KEY: 'k' }, /SUPABASE_SERVICE_ROLE_KEY is set but SUPABASE_URL is not/],
+    ])('stops the boot naming the missing half of %j', (env, message) => {
+      expect(() => AppConfig.fromEnvironment(env)).toThrow(message);
+      expect(() => AppConfig.fromEnvironment({ ...env, DATABASE_URL: 'postgres://u@db/inbox' })).toThrow(message);
+    });
+
+    it('keeps bytes in Supabase Storage whenever SUPABASE_URL is set, unless BLOB_STORE says otherwise', () => {
+      const storage = {
+        driver: 'supabase',
+        url: 'https://abcd.supabase.co',
+        serviceRoleKey: 'service-role-secret',
+        requestTimeoutMs: 30_000,
+        bucket: 'doc-inbox',
+        fileSizeLimit: 25 * 1024 * 1024,
+      };
+      expect(AppConfig.fromEnvironment(SUPABASE).blobs.store).toEqual(storage);
+      expect(AppConfig.fromEnvironment({ ...SUPABASE, DATABASE_URL: 'postgres://u@db/inbox' }).blobs.store).toEqual(
+        storage,
+      );
+      expect(
+        AppConfig.fromEnvironment({ ...SUPABASE, SUPABASE_STORAGE_BUCKET: 'scans', UPLOAD_MAX_FILE_MB: '10' }).blobs
+          .store,
+      ).toMatchObject({ bucket: 'scans', fileSizeLimit: 10 * 1024 * 1024 });
+      expect(
+        AppConfig.fromEnvironment({ ...SUPABASE, DATABASE_URL: 'postgres://u@db/inbox', BLOB_STORE: 'database' }).blobs
+          .store,
+      ).toEqual({ driver: 'database' });
+    });
+
+    it('refuses the database blob store over RPC: bytes never travel through it', () => {
+      expect(() => AppConfig.fromEnvironment({ ...SUPABASE, BLOB_STORE: 'database' })).toThrow(
+        /BLOB_STORE=database needs DATABASE_URL or the embedded database/,
+      );
+    });
+
+    it('runs workers apart on Supabase, and never shows the key', () => {
+      expect(AppConfig.fromEnvironment(SUPABASE).worker.inServer).toBe(false);
+      expect(AppConfig.fromEnvironment({ ...SUPABASE, WORKER_IN_SERVER: 'true' }).worker.inServer).toBe(true);
+      let message = '';
+      try {
+        AppConfig.fromEnvironment({ SUPABASE_URL: 'not a url', SUPABASE_SERVICE_ROLE_KEY: 'service-role-secret' });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/SUPABASE_URL/);
+      expect(message).not.toContain('service-role-secret');
+    });
+  });
+
   describe('blob storage', () => {
     it('keeps file bytes in the database by default, sweeping orphans every 30 minutes', () => {
       expect(AppConfig.fromEnvironment({}).blobs).toEqual({

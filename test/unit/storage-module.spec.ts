@@ -19,6 +19,8 @@ import { FilesystemBlobStore } from '../../src/storage/filesystem.blob-store';
 import { S3BlobStore } from '../../src/storage/s3.blob-store';
 import { BlobSweepModule, StorageModule } from '../../src/storage/storage.module';
 import { FakeS3Server } from '../support/fake-s3.server';
+import { FakeSupabaseServer } from '../support/fake-supabase.server';
+import { SupabaseBlobStore } from '../../src/storage/supabase.blob-store';
 
 const KEY = blobKeyFor('default', '0b6f3a8e-6a52-4f1e-9d0c-8f1a2b3c4d5e', 0);
 
@@ -97,6 +99,27 @@ describe('StorageModule', () => {
       process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
       if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
       if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      await server.stop();
+    }
+  });
+
+  it('uses Supabase Storage whenever SUPABASE_URL is set, creating the private bucket at start', async () => {
+    const server = new FakeSupabaseServer(undefined);
+    const url = await server.start();
+    try {
+      const moduleRef = await resolve({
+        SUPABASE_URL: url,
+        SUPABASE_SERVICE_ROLE_KEY: server.serviceRoleKey,
+        DATABASE_URL: 'postgres://u@127.0.0.1:1/unused',
+        SUPABASE_STORAGE_BUCKET: 'inbox-files',
+      });
+      const store = moduleRef.get(BlobStore);
+      expect(store).toBeInstanceOf(SupabaseBlobStore);
+      expect(server.buckets.get('inbox-files')).toMatchObject({ public: false, file_size_limit: 25 * 1024 * 1024 });
+      await store.put(KEY, Readable.from([Buffer.from('in Storage')]));
+      expect(await server.objectKeys('inbox-files')).toEqual([KEY]);
+      await moduleRef.close();
+    } finally {
       await server.stop();
     }
   });
