@@ -36,6 +36,21 @@ async function setup(extractor = new FakeExtractor(), cfg = config()): Promise<W
   return shared;
 }
 
+/** An extractor whose 'long.pdf' runs until its signal fires, and says whether it did. */
+function untilAborted() {
+  const state = { aborted: false };
+  const extractor = new FakeExtractor({
+    'long.pdf': (input) =>
+      new Promise((_, reject) =>
+        input.signal.addEventListener('abort', () => {
+          state.aborted = true;
+          reject(new Error('aborted'));
+        }),
+      ),
+  });
+  return Object.assign(state, { extractor });
+}
+
 async function runOnce(s: WorkerHarness, jobId: string) {
   const [claimed] = await s.queue.claim('w1', 1);
   expect(claimed.id).toBe(jobId);
@@ -262,51 +277,29 @@ describe('WorkerService', () => {
   });
 
   it('stops working on a job the moment it is cancelled (NOTIFY, not the next heartbeat), and writes nothing for it', async () => {
-    let aborted = false;
-    const s = await setup(
-      new FakeExtractor({
-        'long.pdf': (input) =>
-          new Promise((_, reject) =>
-            input.signal.addEventListener('abort', () => {
-              aborted = true;
-              reject(new Error('aborted'));
-            }),
-          ),
-      }),
-      // Heartbeats every 20 s: only the cancel notification can stop the work within the wait below.
-      config({ JOB_LEASE_SECONDS: '60' }),
-    );
+    const long = untilAborted();
+    // Heartbeats every 20 s: only the cancel notification can stop the work within the wait below.
+    const s = await setup(long.extractor, config({ JOB_LEASE_SECONDS: '60' }));
     const w = worker(s);
     await w.onApplicationBootstrap();
     const job = await s.submit([['long.pdf', 'x']]);
     await until(() => s.extractor.seen.includes('long.pdf'));
     await s.store.cancelJob('default', job.id);
-    await until(() => aborted, 5000); // well before the first heartbeat (20 s)
+    await until(() => long.aborted, 5000); // well before the first heartbeat (20 s)
     await w.beforeApplicationShutdown();
     expect(await s.job(job.id)).toMatchObject({ status: 'cancelled', processedDocuments: 0 });
   });
 
   it('stops a job whose lease it lost when a heartbeat says so', async () => {
-    let aborted = false;
-    const s = await setup(
-      new FakeExtractor({
-        'long.pdf': (input) =>
-          new Promise((_, reject) =>
-            input.signal.addEventListener('abort', () => {
-              aborted = true;
-              reject(new Error('aborted'));
-            }),
-          ),
-      }),
-      config({ JOB_LEASE_SECONDS: '5' }),
-    );
+    const long = untilAborted();
+    const s = await setup(long.extractor, config({ JOB_LEASE_SECONDS: '5' }));
     const w = worker(s);
     await w.onApplicationBootstrap();
     const job = await s.submit([['long.pdf', 'x']]);
     await until(() => s.extractor.seen.includes('long.pdf'));
     // Another worker took the job over (as after a lease that ran out); no notification says so.
     await s.db.sql.query(`update inbox_jobs set locked_by = 'other' where id = $1`, [job.id]);
-    await until(() => aborted, 4000); // the heartbeat (every lease/3) notices
+    await until(() => long.aborted, 4000); // the heartbeat (every lease/3) notices
     await w.beforeApplicationShutdown();
   });
 
