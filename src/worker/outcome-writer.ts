@@ -26,7 +26,11 @@ export class OutcomeWriter {
   write(outcome: DocumentOutcome): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.push({ outcome, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (this.writing) return;
+      this.writing = true;
+      // After this turn of the event loop: the outcomes of every job that finished in it go in one
+      // call (at high concurrency many do), and a lone outcome still goes at once.
+      setImmediate(() => void this.drain());
     });
   }
 
@@ -40,7 +44,6 @@ export class OutcomeWriter {
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
