@@ -55,10 +55,10 @@ describe('the OpenAPI document, as a new user reads it', () => {
 
   it('gives every operation an operation id, a summary, a description and a tag', () => {
     const missing = operations(doc).flatMap(([name, op]) =>
-      (['operationId', 'summary', 'description'] as const)
-        .filter((field) => !op[field]?.trim())
-        .concat(op.tags?.length ? [] : ['tags'])
-        .map((field) => `${name}: ${field}`),
+      [
+        ...(['operationId', 'summary', 'description'] as const).filter((field) => !op[field]?.trim()),
+        ...(op.tags?.length ? [] : ['tags']),
+      ].map((field) => `${name}: ${field}`),
     );
     expect(missing).toEqual([]);
     const ids = operations(doc).map(([, op]) => op.operationId);
