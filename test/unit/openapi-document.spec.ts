@@ -69,7 +69,8 @@ describe('the OpenAPI document, as a new user reads it', () => {
     const missing = operations(doc).flatMap(([name, op]) =>
       Object.entries(op.responses)
         .filter(([status]) => status.startsWith('2') && status !== '204')
-        .filter(([, r]) => examplesOf(r.content?.['application/json']).length === 0)
+        // Any media type: an SSE or Prometheus route shows its text/event-stream or text/plain example.
+        .filter(([, r]) => Object.values(r.content ?? {}).flatMap(examplesOf).length === 0)
         .map(([status]) => `${name} ${status}`),
     );
     expect(missing).toEqual([]);
