@@ -77,11 +77,20 @@ export const DEFAULT_ERROR_DOCS: Record<ErrorStatus, { description: string; summ
     message: internalErrorMessage(EXAMPLE_ERROR_ID),
   },
   503: {
-    description: 'The job database is unreachable: try again shortly.',
+    description:
+      'A dependency is unreachable (the job database, or the file store): the message names it. Try again shortly.',
     summary: 'database down',
     message: new StorageUnavailable().message,
   },
 };
+
+/** "'other' in categories" -> "other-in-categories": a key any OpenAPI tool takes; the summary stays readable. */
+function exampleKey(summary: string): string {
+  return summary
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
 
 /** One status's OpenAPI response: the ErrorResponse schema, a description and named examples. */
 export function errorResponseOptions(status: ErrorStatus, doc: ErrorResponseDoc = {}): ApiResponseOptions {
@@ -89,7 +98,7 @@ export function errorResponseOptions(status: ErrorStatus, doc: ErrorResponseDoc 
   const messages = doc.examples ?? { [defaults.summary]: defaults.message };
   const examples = Object.fromEntries(
     Object.entries(messages).map(([summary, message]) => [
-      summary,
+      exampleKey(summary),
       {
         summary,
         value:

@@ -24,6 +24,7 @@ import {
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Response } from 'express';
+import { StorageUnavailable } from '../common/errors';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
 import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSummary } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
@@ -104,6 +105,12 @@ export class JobsController {
     },
     422: true,
     429: true,
+    503: {
+      examples: {
+        'database down': new StorageUnavailable().message,
+        'file store down': `cannot write blob default/${JOB_ACCEPTED_EXAMPLE.job_id}/0 in bucket doc-inbox: S3 is unreachable or failed (TimeoutError: connect ETIMEDOUT)`,
+      },
+    },
   })
   async classifyDocumentsAsync(
     @Req() req: UploadRequest,
