@@ -14,7 +14,7 @@ describe('error messages say what to do', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ env: { UPLOAD_MAX_FILE_MB: '1' } });
-  });
+  }, 120_000); // an embedded database boots slowly on a busy machine
   afterAll(() => t.close());
 
   const jobCount = async () => (await t.http.get('/jobs?limit=100').expect(200)).body.jobs.length as number;

@@ -50,7 +50,7 @@ describe('the OpenAPI document, as a new user reads it', () => {
   beforeAll(async () => {
     t = await startTestApp({ roles: { http: true, worker: false } });
     doc = buildOpenApiDocument(t.app);
-  });
+  }, 120_000); // an embedded database boots slowly on a busy machine
   afterAll(() => t.close());
 
   it('gives every operation an operation id, a summary, a description and a tag', () => {
