@@ -82,13 +82,17 @@ describe('error messages say what to do', () => {
     ['UTF-16LE with a BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(INVOICE_TEXT, 'utf16le')])],
     ['UTF-16BE with a BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(INVOICE_TEXT)])],
     ['UTF-16LE without a BOM', Buffer.from(INVOICE_TEXT, 'utf16le')],
-  ])('a %s text file is read and classified, not refused', async (_name, bytes) => {
-    const res = await t.http.post('/classify-documents-async').attach('files', bytes, 'invoice.txt').expect(202);
-    const job = await waitForJob(t, res.body.job_id);
-    expect(job.result.documents[0]).toMatchObject({
-      status: 'completed',
-      document_type: 'invoice',
-      text_sources: ['plain-text'],
-    });
-  });
+  ])(
+    'a %s text file is read and classified, not refused',
+    async (_name, bytes) => {
+      const res = await t.http.post('/classify-documents-async').attach('files', bytes, 'invoice.txt').expect(202);
+      const job = await waitForJob(t, res.body.job_id);
+      expect(job.result.documents[0]).toMatchObject({
+        status: 'completed',
+        document_type: 'invoice',
+        text_sources: ['plain-text'],
+      });
+    },
+    60_000,
+  );
 });
