@@ -77,7 +77,7 @@ describe('ApiErrorResponses', () => {
   it("merges a route's own 404 with the one JobIdParam documents", () => {
     const r = responses('/job/{job_id}/thing');
     expect(r['404'].description).toBe(`${DEFAULT_ERROR_DOCS[404].description}\n\nNo thing in that job.`);
-    expect(Object.keys(r['404'].content['application/json'].examples)).toEqual(['unknown job', 'no thing']);
+    expect(Object.keys(r['404'].content['application/json'].examples)).toEqual(['unknown-job', 'no-thing']);
   });
 
   it('has a distinct default message for every status, in the body the exception filter sends', () => {
