@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { errorResponseOptions } from './http/api-error-responses.decorator';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -9,6 +10,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'POST /classify-documents-async answers at once with a job id; poll GET /job/{job_id}.',
     )
     .setVersion('1')
+    .addTag('jobs', 'Upload documents, follow their jobs, cancel, retry and delete them')
+    .addTag('corrections', "Record a document's right type: training data for the classifiers")
+    .addTag('categories', 'The document types in effect')
+    .addTag('health', 'Liveness and readiness probes')
+    // Any operation can fail unexpectedly: every one documents the 500 and its errorId.
+    .addGlobalResponse(errorResponseOptions(500))
     .build();
   return SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,

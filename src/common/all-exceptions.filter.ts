@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { isDatabaseUnavailable } from '../database/unavailable';
 import { DomainError } from './errors';
-import type { ErrorResponseDto } from './error-response.dto';
+import { errorResponseBody as body, type ErrorResponseDto } from './error-response.dto';
 
 /**
  * The one exception filter: domain errors, Nest's HTTP errors (validation, throttling) and
@@ -39,16 +39,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId }, `unhandled error ${errorId}`);
-    return { ...body(500, 'internal error'), errorId };
+    return { ...body(500, internalErrorMessage(errorId)), errorId };
   }
 }
 
-function body(statusCode: number, message: string): ErrorResponseDto {
-  const error = (HttpStatus[statusCode] ?? 'Error')
-    .toString()
-    .toLowerCase()
-    .split('_')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join(' ');
-  return { statusCode, error, message };
+/** A 500 says what the client can do: quote the id the cause was logged under. */
+export function internalErrorMessage(errorId: string): string {
+  return `internal error; quote errorId ${errorId} when you report it`;
 }

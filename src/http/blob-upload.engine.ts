@@ -4,6 +4,7 @@ import { pipeline, Transform, type Readable, type TransformCallback } from 'node
 import { PayloadTooLarge } from '../common/errors';
 import { blobKeyFor } from '../storage/blob-key';
 import type { BlobStore } from '../storage/blob-store.port';
+import { fileTooLargeMessage } from './upload-messages';
 
 /** Bytes of each file kept in memory for type sniffing (sniffContentType reads no further). */
 export const HEAD_BYTES = 8192;
@@ -80,11 +81,7 @@ export class BlobUploadEngine implements StorageEngine {
     const controller = new AbortController();
     // busboy stops feeding a file at limits.fileSize and emits 'limit': stop the put with it.
     source.once('limit', () =>
-      controller.abort(
-        new PayloadTooLarge(
-          `file '${file.originalname}' is larger than the upload limit of ${this.maxFileBytes / 1024 / 1024} MB per file`,
-        ),
-      ),
+      controller.abort(new PayloadTooLarge(fileTooLargeMessage(file.originalname, this.maxFileBytes))),
     );
     // pipeline: a request cut off mid-file errors the part stream, which fails the put.
     const body = pipeline(source, head, () => undefined);

@@ -3,11 +3,12 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import type { Response } from 'express';
 import multer, { MulterError } from 'multer';
 import type { Observable } from 'rxjs';
-import { DomainError, InvalidRequest, PayloadTooLarge } from '../common/errors';
+import { DomainError, idForMessage, InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { DEFAULT_TENANT } from '../jobs/job.model';
 import { BlobStore } from '../storage/blob-store.port';
 import { BlobUploadEngine, type StreamedUpload, type UploadRequest } from './blob-upload.engine';
+import { fileTooLargeMessage, notMultipartMessage } from './upload-messages';
 
 /**
  * Parses the multipart upload with the configured limits, streaming each file of field `files`
@@ -38,6 +39,11 @@ export class BlobUploadInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<UploadRequest>();
     req.uploadTarget ??= { tenantId: DEFAULT_TENANT, jobId: randomUUID() };
+    // Multer skips a body that is not multipart, which would end as a puzzling "no files".
+    const contentType = req.headers['content-type'];
+    if (contentType && !req.is('multipart/form-data')) {
+      throw new UnsupportedMediaType(notMultipartMessage(idForMessage(contentType.split(';')[0].trim())));
+    }
     await new Promise<void>((resolve, reject) =>
       this.upload(req, http.getResponse<Response>(), (err: unknown) => (err ? reject(this.explain(err)) : resolve())),
     );
@@ -54,9 +60,7 @@ export class BlobUploadInterceptor implements NestInterceptor {
     switch (err.code) {
       case 'LIMIT_FILE_SIZE': {
         const name = (err as MulterError & { filename?: string }).filename;
-        return new PayloadTooLarge(
-          `${name ? `file '${name}'` : 'a file'} is larger than the upload limit of ${maxFileBytes / 1024 / 1024} MB per file`,
-        );
+        return new PayloadTooLarge(fileTooLargeMessage(name, maxFileBytes));
       }
       case 'LIMIT_FILE_COUNT':
       case 'LIMIT_UNEXPECTED_FILE':

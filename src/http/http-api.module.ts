@@ -1,4 +1,4 @@
-import { Module, ValidationPipe } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ClassifierModule } from '../classifier/classifier.module';
@@ -10,6 +10,7 @@ import { CorrectionsController } from './corrections.controller';
 import { HealthHttpModule } from './health-http.module';
 import { JobsController } from './jobs.controller';
 import { BlobUploadInterceptor } from './blob-upload.interceptor';
+import { createValidationPipe } from './pipes/validation.pipe';
 
 /**
  * The HTTP API: every controller, the upload interceptor, the rate limit, validation and the one
@@ -31,10 +32,7 @@ import { BlobUploadInterceptor } from './blob-upload.interceptor';
   controllers: [JobsController, CategoriesController, CorrectionsController],
   providers: [
     BlobUploadInterceptor,
-    {
-      provide: APP_PIPE,
-      useValue: new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }),
-    },
+    { provide: APP_PIPE, useValue: createValidationPipe() },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
   ],
 })

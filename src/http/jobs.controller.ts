@@ -14,35 +14,39 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiBody,
-  ApiConflictResponse,
   ApiConsumes,
-  ApiNoContentResponse,
   ApiHeader,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiPayloadTooLargeResponse,
-  ApiServiceUnavailableResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnprocessableEntityResponse,
-  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Response } from 'express';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { StorageUnavailable } from '../common/errors';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
 import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSummary } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { DEFAULT_TENANT } from '../jobs/job.model';
 import { JobsService } from '../jobs/jobs.service';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
+import { ApiErrorResponses } from './api-error-responses.decorator';
+import {
+  JOB_ACCEPTED_EXAMPLE,
+  JOB_CANCELLED_SUMMARY_EXAMPLE,
+  JOB_COMPLETED_EXAMPLE,
+  JOB_LIST_EXAMPLE,
+  JOB_RETRIED_SUMMARY_EXAMPLE,
+} from './dto/examples';
+import { fileTooLargeMessage, notMultipartMessage } from './upload-messages';
+import { BAD_CURSOR_MESSAGE, OTHER_IMPLIED_MESSAGE } from '../jobs/jobs.service';
+import { boundedIntMessage } from './pipes/parse-bounded-int.pipe';
 import { BlobUploadInterceptor } from './blob-upload.interceptor';
 import type { StreamedUpload, UploadRequest } from './blob-upload.engine';
 
 @ApiTags('jobs')
-@ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'the database is unreachable' })
+@ApiErrorResponses({ 503: true })
 @Controller()
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
@@ -54,6 +58,10 @@ export class JobsController {
   @ApiOperation({
     operationId: 'classifyDocumentsAsync',
     summary: 'Upload documents; answers at once with a job id to poll',
+    description:
+      "Send one or more files as multipart/form-data in the field 'files' (PDF, PNG, JPEG, TIFF, WebP or text; " +
+      'the type is read from the bytes). The answer is 202 with the job id and its status URL; poll ' +
+      'GET /job/{job_id} until the status is completed. A broken document fails on its own, not the upload.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: ClassifyDocumentsDto })
@@ -62,18 +70,48 @@ export class JobsController {
     required: false,
     description: 'a retried request with the same key returns the same job',
   })
-  @ApiAcceptedResponse({ type: JobAcceptedDto, headers: { Location: { description: 'the status URL' } } })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'no files, an empty file, unknown categories' })
-  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'a file or the file count is over the limit' })
-  @ApiUnsupportedMediaTypeResponse({
-    type: ErrorResponseDto,
-    description: 'a file is not PDF, PNG, JPEG, TIFF, WebP or text',
+  @ApiAcceptedResponse({
+    type: JobAcceptedDto,
+    description: 'the job was recorded, pending',
+    headers: { Location: { description: 'the status URL', schema: { type: 'string' } } },
+    example: JOB_ACCEPTED_EXAMPLE,
   })
-  @ApiUnprocessableEntityResponse({
-    type: ErrorResponseDto,
-    description: 'the Idempotency-Key was used before for another upload',
+  @ApiErrorResponses({
+    400: {
+      description: 'No files, an empty file, a wrong field name, or categories that are not category ids.',
+      examples: {
+        'no files': "no files: send one or more documents in the multipart field 'files'",
+        'an empty file': "file 'scan.pdf' is empty",
+        'wrong field name': "unexpected file field 'document': send documents in the field 'files'",
+        'unknown categories': 'unknown categories: spaceship (see GET /categories)',
+        "'other' in categories": OTHER_IMPLIED_MESSAGE,
+      },
+    },
+    413: {
+      description: 'A file, or the number of files, is over the upload limit.',
+      examples: {
+        'file too large': fileTooLargeMessage('scan.pdf', 25 * 1024 * 1024),
+        'too many files': 'too many files: at most 20 per job',
+      },
+    },
+    415: {
+      description:
+        'A file is not PDF, PNG, JPEG, TIFF, WebP or text (judged from its bytes), or the body is not multipart.',
+      examples: {
+        'unsupported type':
+          "file 'photo.gif' is image/gif; supported types are PDF, PNG, JPEG, TIFF, WebP and plain text",
+        'not multipart': notMultipartMessage('application/json'),
+      },
+    },
+    422: true,
+    429: true,
+    503: {
+      examples: {
+        'database down': new StorageUnavailable().message,
+        'file store down': `cannot write blob default/${JOB_ACCEPTED_EXAMPLE.job_id}/0 in bucket doc-inbox: S3 is unreachable or failed (TimeoutError: connect ETIMEDOUT)`,
+      },
+    },
   })
-  @ApiTooManyRequestsResponse({ type: ErrorResponseDto })
   async classifyDocumentsAsync(
     @Req() req: UploadRequest,
     @Body() body: ClassifyDocumentsDto,
@@ -96,16 +134,36 @@ export class JobsController {
   }
 
   @Get('job/:job_id')
-  @ApiOperation({ operationId: 'getJob', summary: 'Status, progress and per-document results of a job' })
-  @ApiOkResponse({ type: JobDto })
+  @ApiOperation({
+    operationId: 'getJob',
+    summary: 'Status, progress and per-document results of a job',
+    description:
+      'Poll until status is completed, failed or cancelled. result.documents has one entry per document, ' +
+      'each with its own status, document_type, confidence and error; events is the timeline.',
+  })
+  @ApiOkResponse({ type: JobDto, description: 'the job', example: JOB_COMPLETED_EXAMPLE })
   async getJob(@JobIdParam() jobId: string): Promise<JobDto> {
     return toJobDto(await this.jobs.get(DEFAULT_TENANT, jobId));
   }
 
   @Get('jobs')
-  @ApiOperation({ operationId: 'listJobs', summary: 'Recent jobs, newest first, filtered by status' })
-  @ApiOkResponse({ type: JobListDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiOperation({
+    operationId: 'listJobs',
+    summary: 'Recent jobs, newest first, filtered by status',
+    description: 'Pages of at most limit jobs; pass next_cursor as cursor for the next page (null on the last).',
+  })
+  @ApiOkResponse({ type: JobListDto, description: 'one page of jobs', example: JOB_LIST_EXAMPLE })
+  @ApiErrorResponses({
+    400: {
+      description: 'A query parameter is out of range or unknown.',
+      examples: {
+        'limit out of range': boundedIntMessage('limit', { min: 1, max: 100 }),
+        'unknown status':
+          'status must be one of the following values: pending, processing, completed, failed, cancelled',
+        'bad cursor': BAD_CURSOR_MESSAGE,
+      },
+    },
+  })
   async listJobs(@Query() query: ListJobsQuery): Promise<JobListDto> {
     const page = await this.jobs.list(DEFAULT_TENANT, query);
     return { jobs: page.jobs.map(toJobSummary), next_cursor: page.nextCursor };
@@ -116,8 +174,15 @@ export class JobsController {
   @ApiOperation({
     operationId: 'cancelJob',
     summary: 'Cancel a pending or running job (a finished job is returned unchanged)',
+    description:
+      'Unfinished documents end skipped; a worker running the job stops within a second. ' +
+      'Documents already classified keep their results. Retry the job to run the rest.',
   })
-  @ApiOkResponse({ type: JobSummaryDto })
+  @ApiOkResponse({
+    type: JobSummaryDto,
+    description: 'the job after the cancel',
+    example: JOB_CANCELLED_SUMMARY_EXAMPLE,
+  })
   async cancelJob(@JobIdParam() jobId: string): Promise<JobSummaryDto> {
     return toJobSummary(await this.jobs.cancel(DEFAULT_TENANT, jobId));
   }
@@ -127,17 +192,22 @@ export class JobsController {
   @ApiOperation({
     operationId: 'retryJob',
     summary: 'Run a failed or cancelled job again, from its first unfinished document',
+    description: 'The job is pending again with fresh attempts; documents already done are not read again.',
   })
-  @ApiOkResponse({ type: JobSummaryDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'the job is pending, running or completed' })
+  @ApiOkResponse({ type: JobSummaryDto, description: 'the job, pending again', example: JOB_RETRIED_SUMMARY_EXAMPLE })
+  @ApiErrorResponses({ 409: 'The job is pending, processing or completed: only a failed or cancelled job is retried.' })
   async retryJob(@JobIdParam() jobId: string): Promise<JobSummaryDto> {
     return toJobSummary(await this.jobs.retry(DEFAULT_TENANT, jobId));
   }
 
   @Delete('job/:job_id')
   @HttpCode(204)
-  @ApiOperation({ operationId: 'deleteJob', summary: 'Delete a job, its files and their text, now' })
-  @ApiNoContentResponse({ description: 'deleted' })
+  @ApiOperation({
+    operationId: 'deleteJob',
+    summary: 'Delete a job, its files and their text, now',
+    description: "Removes the job, its files' bytes, their page text and its timeline, at once and for good.",
+  })
+  @ApiNoContentResponse({ description: 'deleted (the body is empty)' })
   async deleteJob(@JobIdParam() jobId: string): Promise<void> {
     await this.jobs.delete(DEFAULT_TENANT, jobId);
   }

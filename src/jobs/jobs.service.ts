@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Taxonomy } from '../classifier/taxonomy';
+import { OTHER, Taxonomy } from '../classifier/taxonomy';
 import { IdempotencyConflict, InvalidRequest, JobNotFound, JobNotRetryable, PayloadTooLarge } from '../common/errors';
 import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
@@ -10,6 +10,11 @@ import { JobStore, type JobPage } from './job-store.port';
 import { decodeCursor } from './sql-job.store';
 import { safeFilename } from './safe-filename';
 import { sniffContentType } from './upload-inspector';
+
+/** `categories` narrows the taxonomy; the fallback is in every job's, so naming it is a mistake. */
+export const OTHER_IMPLIED_MESSAGE = `'${OTHER}' is always implied; list only the types you want in categories (see GET /categories)`;
+
+export const BAD_CURSOR_MESSAGE = 'cursor is not one this API returned; pass the next_cursor of the previous page';
 
 /** A file of an upload, already streamed into the BlobStore. */
 export interface StagedFile {
@@ -67,6 +72,7 @@ export class JobsService {
     }
     const narrowed = categories?.length ? [...new Set(categories)] : null;
     if (narrowed) {
+      if (narrowed.includes(OTHER)) throw new InvalidRequest(OTHER_IMPLIED_MESSAGE);
       const unknown = this.taxonomy.unknown(narrowed);
       if (unknown.length > 0) {
         throw new InvalidRequest(`unknown categories: ${unknown.join(', ')} (see GET /categories)`);
@@ -106,7 +112,7 @@ export class JobsService {
   }
 
   list(tenantId: string, query: { status?: JobStatus; limit?: number; cursor?: string }): Promise<JobPage> {
-    if (query.cursor && !decodeCursor(query.cursor)) throw new InvalidRequest('cursor is not one this API returned');
+    if (query.cursor && !decodeCursor(query.cursor)) throw new InvalidRequest(BAD_CURSOR_MESSAGE);
     return this.store.listJobs(tenantId, { status: query.status, limit: query.limit ?? 20, cursor: query.cursor });
   }
 

@@ -1,5 +1,6 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { InvalidRequest, UnsupportedMediaType } from '../common/errors';
+import { textEncodingOf } from '../ocr/plain-text.reader';
 
 /** The document types the pipeline reads, as sniffed from the bytes. */
 export const SUPPORTED_TYPES = [
@@ -33,8 +34,9 @@ export async function sniffContentType(filename: string, bytes: Buffer): Promise
       `file '${filename}' is ${sniffed.mime}; supported types are PDF, PNG, JPEG, TIFF, WebP and plain text`,
     );
   }
-  if (looksLikeText(bytes)) {
-    if (bytes.toString('utf8').trim() === '') throw new InvalidRequest(`file '${filename}' has no content`);
+  const text = textHead(bytes);
+  if (text !== undefined) {
+    if (text.trim() === '') throw new InvalidRequest(`file '${filename}' has no content`);
     return 'text/plain';
   }
   throw new UnsupportedMediaType(
@@ -42,15 +44,18 @@ export async function sniffContentType(filename: string, bytes: Buffer): Promise
   );
 }
 
-/** UTF-8 with no NUL and few control characters, judged on the first 8 KiB. */
-function looksLikeText(bytes: Buffer): boolean {
+/**
+ * The first 8 KiB decoded, when they read as text: UTF-8, or UTF-16 (with a BOM, or BOM-less
+ * Latin text), with no NUL and few control characters; undefined for anything else.
+ */
+function textHead(bytes: Buffer): string | undefined {
   const head = bytes.subarray(0, 8192);
-  if (head.includes(0)) return false;
-  const decoded = new TextDecoder('utf-8', { fatal: false }).decode(head);
+  const decoded = new TextDecoder(textEncodingOf(head), { fatal: false }).decode(head);
   let bad = 0;
   for (const ch of decoded) {
     const c = ch.codePointAt(0)!;
     if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12)) bad++;
   }
-  return bad <= decoded.length * 0.02;
+  if (decoded.includes('\0') || bad > decoded.length * 0.02) return undefined;
+  return decoded;
 }

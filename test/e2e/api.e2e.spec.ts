@@ -321,11 +321,12 @@ describe('readiness with the database down', () => {
   });
   afterAll(() => t.close());
 
-  it("answers 503 with terminus's report of which check is down", async () => {
+  it("answers 503 with terminus's report of which check is down, and a message naming it", async () => {
     await t.http.get('/health').expect(200);
     const res = await t.http.get('/health/ready').expect(503);
     expect(res.body).toEqual({
       status: 'error',
+      message: 'not ready: database is down (connect ECONNREFUSED 127.0.0.1:5432)',
       info: {},
       error: { database: { status: 'down', message: 'connect ECONNREFUSED 127.0.0.1:5432' } },
       details: { database: { status: 'down', message: 'connect ECONNREFUSED 127.0.0.1:5432' } },

@@ -1,4 +1,4 @@
-import type { ArgumentsHost } from '@nestjs/common';
+import { Logger, type ArgumentsHost } from '@nestjs/common';
 import { AllExceptionsFilter } from '../../src/common/all-exceptions.filter';
 import {
   Conflict,
@@ -58,5 +58,19 @@ describe('AllExceptionsFilter on the domain errors', () => {
   it('bounds a client-sent key in the message', () => {
     const { body } = answer(new IdempotencyConflict('k'.repeat(500), job));
     expect((body as { message: string }).message).toContain(`'${'k'.repeat(64)}… (500 characters)'`);
+  });
+});
+
+describe('AllExceptionsFilter on an unexpected error', () => {
+  it('answers 500 without the cause, with an errorId the message tells the client to quote', () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const { status, body } = answer(new Error('secret internals: password=hunter2'));
+    const { errorId, message } = body as { errorId: string; message: string };
+    expect(status).toBe(500);
+    expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', message, errorId: expect.any(String) });
+    expect(message).toBe(`internal error; quote errorId ${errorId} when you report it`);
+    expect(message).not.toContain('hunter2');
+    expect(logged).toHaveBeenCalledWith(expect.objectContaining({ errorId }), `unhandled error ${errorId}`);
+    logged.mockRestore();
   });
 });

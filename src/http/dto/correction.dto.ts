@@ -1,10 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 
+const LABEL_RULE = 'label must be a category id from GET /categories (such as "invoice") or \'other\'';
+
 export class RecordCorrectionDto {
   @ApiProperty({ example: 'invoice', description: "A category id from GET /categories, or 'other'." })
-  @IsString()
-  @Matches(/^[a-z][a-z0-9_]{0,62}$/, { message: 'label must be a category id such as "invoice"' })
+  @IsString({ message: LABEL_RULE })
+  @Matches(/^[a-z][a-z0-9_]{0,62}$/, { message: LABEL_RULE })
   label!: string;
 }
 
@@ -12,7 +14,7 @@ export class CorrectionDto {
   @ApiProperty({ format: 'uuid' })
   job_id!: string;
 
-  @ApiProperty({ example: 0 })
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0, description: "the document's index in the job" })
   position!: number;
 
   @ApiProperty({ example: 'scan-004.pdf' })

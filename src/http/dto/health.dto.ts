@@ -26,6 +26,24 @@ export class HealthIndicatorDto {
 const UP = { database: { status: 'up' } };
 const DOWN = { database: { status: 'down', message: 'no answer within 3000 ms' } };
 
+/** "not ready: database is down (no answer within 3000 ms)", one clause per check that is down. */
+export function notReadyMessage(down: Record<string, { status: string; message?: unknown } | undefined>): string {
+  const parts = Object.entries(down).map(
+    ([name, check]) =>
+      `${name} is ${check?.status ?? 'down'}${typeof check?.message === 'string' ? ` (${check.message})` : ''}`,
+  );
+  return `not ready: ${parts.length > 0 ? parts.join('; ') : 'a check failed'}`;
+}
+
+export const READY_EXAMPLE = { status: 'ok', info: UP, error: {}, details: UP };
+export const NOT_READY_EXAMPLE = {
+  status: 'error',
+  message: notReadyMessage(DOWN),
+  info: {},
+  error: DOWN,
+  details: DOWN,
+};
+
 const checks = (description: string, example: object) => ({
   type: 'object' as const,
   description,
@@ -37,6 +55,12 @@ const checks = (description: string, example: object) => ({
 export class ReadinessDto {
   @ApiProperty({ enum: HEALTH_CHECK_STATUSES, enumName: 'HealthCheckStatus', example: 'ok' })
   status!: HealthCheckStatus;
+
+  @ApiPropertyOptional({
+    description: 'Only when not ready: which dependency is down, and why.',
+    example: notReadyMessage(DOWN),
+  })
+  message?: string;
 
   @ApiPropertyOptional({ ...checks('the checks that are up', UP), nullable: true })
   info?: Record<string, HealthIndicatorDto>;

@@ -35,7 +35,7 @@ export class JobAcceptedDto {
   @ApiProperty({ example: '/job/6f1c2b9e-2a5e-4d7f-9a43-2f7b8e3c1d10' })
   status_url!: string;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', example: 2 })
   total_files!: number;
 }
 
@@ -48,30 +48,38 @@ export class FileErrorDto {
 }
 
 export class UsageDto {
-  @ApiProperty() prompt_tokens!: number;
-  @ApiProperty() completion_tokens!: number;
-  @ApiProperty() total_tokens!: number;
+  @ApiProperty({ type: 'integer' }) prompt_tokens!: number;
+  @ApiProperty({ type: 'integer' }) completion_tokens!: number;
+  @ApiProperty({ type: 'integer' }) total_tokens!: number;
 }
 
 export class DocumentDto {
-  @ApiProperty({ description: "0-based index of the document in the job (the label endpoint's position)" })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: "0-based index of the document in the job (the label endpoint's position)",
+  })
   index!: number;
-  @ApiProperty({ description: '0-based position of its file in the upload' })
+  @ApiProperty({ type: 'integer', minimum: 0, description: '0-based position of its file in the upload' })
   position!: number;
-  @ApiProperty({ description: 'first page of the file that belongs to this document, from 1' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: 'first page of the file that belongs to this document, from 1',
+  })
   page_from!: number;
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'last page; null until the file is read' })
+  @ApiPropertyOptional({ nullable: true, type: 'integer', description: 'last page; null until the file is read' })
   page_to!: number | null;
   @ApiProperty() filename!: string;
   @ApiProperty({ example: 'application/pdf' }) content_type!: string;
-  @ApiProperty() size!: number;
+  @ApiProperty({ type: 'integer', description: 'bytes' }) size!: number;
   @ApiProperty() sha256!: string;
   @ApiProperty({ enum: DOCUMENT_STATUSES, enumName: 'DocumentStatus' }) status!: DocumentStatus;
   @ApiPropertyOptional({ nullable: true, example: 'invoice', type: String }) document_type!: string | null;
   @ApiPropertyOptional({ nullable: true, minimum: 0, maximum: 1, type: Number }) confidence!: number | null;
   @ApiProperty({ type: [String] }) reasons!: string[];
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'pages read' }) pages!: number | null;
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'pages in the document' }) page_count!:
+  @ApiPropertyOptional({ nullable: true, type: 'integer', description: 'pages read' }) pages!: number | null;
+  @ApiPropertyOptional({ nullable: true, type: 'integer', description: 'pages in the document' }) page_count!:
     number | null;
   @ApiProperty({
     enum: TEXT_SOURCES,
@@ -102,7 +110,12 @@ export class JobResultDto {
   @ApiProperty({ type: [DocumentDto] })
   documents!: DocumentDto[];
 
-  @ApiProperty({ description: 'documents per document_type', example: { invoice: 2, other: 1 } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'documents per document_type',
+    example: { invoice: 2, other: 1 },
+  })
   counts_by_type!: Record<string, number>;
 
   @ApiPropertyOptional({ type: UsageDto, description: 'LLM tokens summed over the documents' })
@@ -113,18 +126,19 @@ export class JobSummaryDto {
   @ApiProperty({ format: 'uuid' }) job_id!: string;
   @ApiProperty({ enum: JOB_TYPES, enumName: 'JobType', example: 'classify' }) type!: Job['type'];
   @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' }) status!: JobStatus;
-  @ApiProperty({ minimum: 0, maximum: 100 }) progress!: number;
-  @ApiProperty() total_files!: number;
-  @ApiProperty({ description: 'documents done (completed or failed); today one document per file' })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 100, description: 'percent of documents done' })
+  progress!: number;
+  @ApiProperty({ type: 'integer' }) total_files!: number;
+  @ApiProperty({ type: 'integer', description: 'documents done (completed or failed); today one document per file' })
   processed_files!: number;
-  @ApiProperty() failed_files!: number;
-  @ApiProperty() total_documents!: number;
-  @ApiProperty() processed_documents!: number;
-  @ApiProperty() failed_documents!: number;
-  @ApiProperty() attempts!: number;
-  @ApiProperty({ description: 'times a worker died while holding the job (not counted as attempts)' })
+  @ApiProperty({ type: 'integer' }) failed_files!: number;
+  @ApiProperty({ type: 'integer' }) total_documents!: number;
+  @ApiProperty({ type: 'integer' }) processed_documents!: number;
+  @ApiProperty({ type: 'integer' }) failed_documents!: number;
+  @ApiProperty({ type: 'integer' }) attempts!: number;
+  @ApiProperty({ type: 'integer', description: 'times a worker died while holding the job (not counted as attempts)' })
   crashes!: number;
-  @ApiProperty() max_attempts!: number;
+  @ApiProperty({ type: 'integer' }) max_attempts!: number;
   @ApiPropertyOptional({ nullable: true, type: String }) error!: string | null;
   @ApiPropertyOptional({ nullable: true, type: [String] }) categories!: string[] | null;
   @ApiProperty() created_at!: string;

@@ -1,8 +1,8 @@
 import { Injectable, Param, type PipeTransform } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiParam } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../../common/error-response.dto';
+import { ApiParam } from '@nestjs/swagger';
 import { JobNotFound } from '../../common/errors';
 import { isUuid } from '../../common/uuid';
+import { ApiErrorResponses } from '../api-error-responses.decorator';
 
 /** A job id is a UUID; anything else names no job: 404 "job … not found", never a database error. */
 @Injectable()
@@ -15,7 +15,7 @@ export class ParseJobIdPipe implements PipeTransform<string, string> {
 
 /**
  * The `:job_id` path parameter, checked by ParseJobIdPipe and documented as a UUID that may be
- * answered with a 404 (a route's own `@ApiNotFoundResponse` replaces that description).
+ * answered with a 404 (a route's own 404 in `@ApiErrorResponses` adds its description and examples).
  */
 export function JobIdParam(): ParameterDecorator {
   return (target, key, index) => {
@@ -25,6 +25,6 @@ export function JobIdParam(): ParameterDecorator {
     const method = Object.getOwnPropertyDescriptor(target, key);
     if (!method) return;
     ApiParam({ name: 'job_id', format: 'uuid', description: 'the job_id returned by the upload' })(target, key, method);
-    ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown or malformed job id' })(target, key, method);
+    ApiErrorResponses({ 404: true })(target, key, method);
   };
 }
