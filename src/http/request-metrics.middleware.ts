@@ -4,7 +4,7 @@ import { ApiMetrics } from '../metrics/api-metrics';
 
 /**
  * Times every request into docinbox_http_request_duration_seconds, labelled by the route
- * template Express matched (`/job/:jobId`), never the raw path; `unmatched` for a 404 no route
+ * template Express matched (`/job/:job_id`), never the raw path; `unmatched` for a 404 no route
  * took, so scanners cannot mint series.
  */
 @Injectable()
