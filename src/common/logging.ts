@@ -73,8 +73,8 @@ export function loggerOptions(config: AppConfig, role: string): Params {
         const principal = (req as PrincipalRequest).principal;
         return principal ? { tenantId: principal.tenantId } : {};
       },
-      // Health probes would drown everything else.
-      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+      // Probes and scrapes would drown everything else.
+      autoLogging: { ignore: (req) => /^\/(health|metrics)(\/|\?|$)/.test(req.url ?? '') },
       serializers: {
         req: (req: { method: string; url: string; id: unknown; headers: Record<string, unknown> }) => ({
           id: req.id,
