@@ -4,8 +4,8 @@ import { ApiMetrics } from '../metrics/api-metrics';
 
 /**
  * Times every request into docinbox_http_request_duration_seconds, labelled by the route
- * template Express matched (`/job/:job_id`), never the raw path; `unmatched` for a 404 no route
- * took, so scanners cannot mint series.
+ * template Express matched (`/job/:job_id`), never the raw path; `unmatched` for a path no
+ * controller has (a 404, Swagger UI's static files), so scanners cannot mint series.
  */
 @Injectable()
 export class RequestMetricsMiddleware implements NestMiddleware {
@@ -17,7 +17,8 @@ export class RequestMetricsMiddleware implements NestMiddleware {
       const route = (req.route as { path?: unknown } | undefined)?.path;
       this.metrics.requestFinished(
         req.method,
-        typeof route === 'string' ? route : 'unmatched',
+        // Nest answers a path no controller has through its catch-all route, `{/*splat}`.
+        typeof route === 'string' && !route.includes('*') ? route : 'unmatched',
         res.statusCode,
         Number(process.hrtime.bigint() - started) / 1e9,
       );

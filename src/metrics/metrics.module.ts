@@ -8,9 +8,9 @@ import { WorkerMetrics } from './worker-metrics';
 /**
  * This process's metrics: one registry (never prom-client's global one), the facades the API and
  * the worker record through, and the queue gauges read at scrape time. Global, so a domain
- * module injects a facade without importing this module; every role has all of them (a series
- * that nothing in this role moves is simply absent from its scrape). Served by
- * src/http/observability-http.module.ts.
+ * module injects a facade without importing this module. Every role registers all of them, so
+ * a server's scrape shows the worker's unlabelled counters at 0 (labelled series appear once
+ * moved). Served by src/http/observability-http.module.ts.
  */
 @Global()
 @Module({

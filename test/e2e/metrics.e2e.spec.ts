@@ -51,6 +51,7 @@ describe('GET /metrics on the HTTP role (all-in-one, embedded database)', () => 
     }
     for (const id of ids) await waitForJob(t, id);
     await t.http.get(`/job/${randomUUID()}`).expect(404);
+    await t.http.get('/wp-login.php').expect(404);
 
     const after = await scrape(t);
     expect(count(after, 'docinbox_jobs_created_total', { tenant: DEFAULT_TENANT })).toBe(created + 3);
@@ -60,6 +61,9 @@ describe('GET /metrics on the HTTP role (all-in-one, embedded database)', () => 
     expect(count(after, 'docinbox_http_request_duration_seconds_count', { route: '/job/:job_id', status: '404' })).toBe(
       1,
     );
+    // A path no route took is one series, whatever scanners try.
+    expect(count(after, 'docinbox_http_request_duration_seconds_count', { route: 'unmatched', status: '404' })).toBe(1);
+    expect(after).not.toContain('wp-login');
     expect(after).not.toContain(ids[0]);
     // This process runs the worker too: its counters moved.
     expect(count(after, 'docinbox_documents_classified_total', { label: 'invoice' })).toBeGreaterThanOrEqual(2);
