@@ -1,10 +1,9 @@
 import { MetricsRegistry } from '../../src/metrics/metrics-registry';
 import { QueueStatsCollector, type QueueStats } from '../../src/metrics/queue-stats.collector';
 import { DbFunctions, type FunctionArgs } from '../../src/database/db-functions.port';
-import { SqlDbFunctions } from '../../src/database/sql-db-functions';
 import { SqlJobQueue } from '../../src/jobs/sql-job.queue';
 import { SqlJobStore } from '../../src/jobs/sql-job.store';
-import { databaseTargets, type TestDatabase } from '../support/databases';
+import { databaseTargets, supabaseTarget, type TestDatabase } from '../support/databases';
 import { newJob } from '../support/fixtures';
 import { sample } from '../support/metrics-text';
 
@@ -22,14 +21,17 @@ class CountingDbFunctions extends DbFunctions {
   }
 }
 
-describe.each(databaseTargets())('queue stats on $name', (target) => {
+// Over every transport: pg, PGlite, and supabase-js RPC through the loopback Supabase.
+const targets = [...databaseTargets(), ...[supabaseTarget()].filter((t) => t !== undefined)];
+
+describe.each(targets)('queue stats on $name', (target) => {
   let db: TestDatabase;
   let store: SqlJobStore;
   let queue: SqlJobQueue;
 
   beforeAll(async () => {
     db = await target.create();
-    const functions = new SqlDbFunctions(db.sql);
+    const functions = db.functions();
     store = new SqlJobStore(functions);
     queue = new SqlJobQueue(functions, { leaseSeconds: 30 });
   });
@@ -38,7 +40,7 @@ describe.each(databaseTargets())('queue stats on $name', (target) => {
 
   function scrapeWith(clock = () => 0) {
     const registry = new MetricsRegistry();
-    const functions = new CountingDbFunctions(new SqlDbFunctions(db.sql));
+    const functions = new CountingDbFunctions(db.functions());
     const collector = new QueueStatsCollector(registry, functions, 2000, clock);
     return { registry, functions, collector };
   }
@@ -62,7 +64,7 @@ describe.each(databaseTargets())('queue stats on $name', (target) => {
     // One claimed job fails with attempts left: pending again, but behind a backoff (not runnable).
     expect(await queue.fail('w1', second.id, 'provider down')).toBe('pending');
 
-    const stats = await new SqlDbFunctions(db.sql).call<QueueStats>('inbox_queue_stats', {});
+    const stats = await db.functions().call<QueueStats>('inbox_queue_stats', {});
     expect(stats).toMatchObject({ pending: 2, runnable: 1, processing: 1, expired_leases: 0 });
 
     const text = await scrapeWith().registry.metrics();
