@@ -14,6 +14,8 @@ import { WorkerService } from '../src/worker/worker.service';
 import { newJob } from '../test/support/fixtures';
 import { NoopBlobStore, NoopClassifier, NoopExtractor } from './noop-providers';
 import { ms, section, summary } from './stats';
+import { MetricsRegistry } from '../src/metrics/metrics-registry';
+import { WorkerMetrics } from '../src/metrics/worker-metrics';
 
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
 
@@ -42,8 +44,16 @@ function workerConfig(env: Record<string, string>): AppConfig {
 }
 
 function startWorker(queue: SqlJobQueue, config: AppConfig, extractor = new NoopExtractor()): WorkerService {
-  const pipeline = new DocumentPipeline(new NoopBlobStore(), extractor, new NoopClassifier(), new Taxonomy([]), config);
-  return new WorkerService(queue, new JobRunner(queue, pipeline), new SchedulerRegistry(), config);
+  const metrics = new WorkerMetrics(new MetricsRegistry());
+  const pipeline = new DocumentPipeline(
+    new NoopBlobStore(),
+    extractor,
+    new NoopClassifier(),
+    new Taxonomy([]),
+    config,
+    metrics,
+  );
+  return new WorkerService(queue, new JobRunner(queue, pipeline, metrics), new SchedulerRegistry(), config);
 }
 
 async function enqueueNoopJobs(sql: SqlClient, count: number): Promise<void> {

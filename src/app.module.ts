@@ -6,6 +6,8 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthHttpModule } from './http/health-http.module';
 import { HttpApiModule } from './http/http-api.module';
+import { ObservabilityHttpModule } from './http/observability-http.module';
+import { MetricsModule } from './metrics/metrics.module';
 import type { DatabaseConnection } from './database/database-connection';
 import { WorkerModule } from './worker/worker.module';
 
@@ -19,10 +21,10 @@ export interface AppRoles {
 }
 
 /**
- * Composes the modules a role needs; every role shares config, logging and the database. Only
- * the modules under src/http serve routes, and only the HTTP role (or, for /health alone, the
- * worker's health port) imports them. The entrypoints pass the database they are opening (and
- * waiting for); without one it is opened here.
+ * Composes the modules a role needs; every role shares config, logging, the database and its
+ * metrics. Only the modules under src/http serve routes, and only the HTTP role (or, for /health
+ * and /metrics alone, the worker's health port) imports them. The entrypoints pass the database
+ * they are opening (and waiting for); without one it is opened here.
  */
 @Module({})
 export class AppModule {
@@ -33,9 +35,12 @@ export class AppModule {
         loggerOptions(config, roles.http && roles.worker ? 'all-in-one' : roles.http ? 'server' : 'worker'),
       ),
       DatabaseModule.forRoot({ role: roles.http ? 'server' : 'worker', connection }),
+      MetricsModule,
     ];
     if (roles.http) imports.push(HttpApiModule);
     else if (roles.health) imports.push(HealthHttpModule);
+    // GET /metrics (and request timing) wherever there is an HTTP listener.
+    if (roles.http || roles.health) imports.push(ObservabilityHttpModule);
     if (roles.worker) imports.push(WorkerModule);
     return { module: AppModule, imports };
   }

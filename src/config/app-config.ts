@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import pino from 'pino';
 import { ConfigError, Environment, parseEnvironment } from './environment';
 
 export type OcrProvider = 'textract' | 'paddle' | 'tesseract' | 'none';
@@ -103,6 +104,12 @@ export class AppConfig {
     /** Send pages with missing or poor text as images (CLASSIFIER_VISION, resolved for the model). */
     vision: boolean;
   };
+  readonly observability: {
+    /** GET /metrics needs this bearer token; undefined: open. */
+    metricsToken?: string;
+    /** pino redact paths added by LOG_REDACT (the built-in ones are in src/common/logging.ts). */
+    logRedact: string[];
+  };
 
   constructor(env: Environment) {
     const problems: string[] = [];
@@ -200,6 +207,7 @@ export class AppConfig {
       categoriesFile: env.CATEGORIES_FILE,
       vision: env.CLASSIFIER_VISION === 'auto' && isVisionModel(env.OPENAI_MODEL),
     };
+    this.observability = { metricsToken: env.METRICS_TOKEN, logRedact: redactPaths(env.LOG_REDACT, problems) };
     if (problems.length > 0) throw new ConfigError(problems);
   }
 
@@ -286,4 +294,23 @@ function blobStoreTarget(
 /** OpenAI models that take image input: gpt-4o*, gpt-4.1*, gpt-5*, and the o-series (o1, o3, o4-mini, ...). */
 export function isVisionModel(model: string): boolean {
   return /^(gpt-4o|gpt-4\.1|gpt-5|o\d)/i.test(model);
+}
+
+/** LOG_REDACT's paths, each checked by pino itself (its redact syntax: a.b, a["x-y"], *.c). */
+function redactPaths(value: string, problems: string[]): string[] {
+  const paths = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  for (const path of paths) {
+    try {
+      pino({ redact: [path] }, { write: () => undefined });
+    } catch (err) {
+      problems.push(
+        `LOG_REDACT: ${JSON.stringify(path)} is not a pino redact path (${(err as Error).message}); ` +
+          'write paths like req.headers["x-forwarded-for"] or *.iban, comma-separated',
+      );
+    }
+  }
+  return paths;
 }

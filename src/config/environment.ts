@@ -340,6 +340,22 @@ export class Environment {
    */
   @IsIn(['auto', 'off'])
   CLASSIFIER_VISION = 'auto';
+
+  // Observability
+  /** When set, GET /metrics takes `Authorization: Bearer <METRICS_TOKEN>`; unset: open, like /health. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,512}$/, {
+    message: 'METRICS_TOKEN must be 16 to 512 printable ASCII characters without spaces (e.g. openssl rand -hex 32)',
+  })
+  METRICS_TOKEN?: string = undefined;
+
+  /**
+   * More pino redact paths, comma-separated (e.g. `req.headers["x-forwarded-for"],*.iban`), on top of
+   * the built-in list in src/common/logging.ts (auth headers, cookies, the configuration's secrets).
+   */
+  @IsString()
+  LOG_REDACT = '';
 }
 
 export class ConfigError extends Error {

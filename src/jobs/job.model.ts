@@ -133,6 +133,13 @@ export interface ClaimedJob {
   maxAttempts: number;
   categories: string[] | null;
   documents: PendingDocument[];
+  createdAt: Date;
+  /** Since when the job was runnable (created, retried, handed back or its backoff over). */
+  runAt: Date;
+  /** The database's clock at the claim, so pickup latency is free of clock skew between hosts. */
+  claimedAt: Date;
+  /** False for a takeover after a lease ran out: the job did not wait in the queue. */
+  fromPending: boolean;
 }
 
 export interface PendingDocument {

@@ -4,6 +4,7 @@ import { OTHER, Taxonomy } from '../classifier/taxonomy';
 import { IdempotencyConflict, InvalidRequest, JobNotFound, JobNotRetryable, PayloadTooLarge } from '../common/errors';
 import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { BlobStore } from '../storage/blob-store.port';
 import type { Job, JobDetails, JobStatus, NewJobFile } from './job.model';
 import { JobStore, type JobPage } from './job-store.port';
@@ -44,6 +45,7 @@ export class JobsService {
     private readonly blobs: BlobStore,
     private readonly taxonomy: Taxonomy,
     private readonly config: AppConfig,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   /**
@@ -102,6 +104,7 @@ export class JobsService {
     if (answer.outcome === 'existing' && !answer.sameUpload) {
       throw new IdempotencyConflict(idempotencyKey!, answer.job.id);
     }
+    if (answer.outcome === 'created') this.metrics.jobCreated(tenantId);
     return answer.job;
   }
 

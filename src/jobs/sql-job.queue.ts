@@ -13,6 +13,10 @@ interface ClaimedJson {
   attempts: number;
   max_attempts: number;
   categories: string[] | null;
+  created_at: string;
+  run_at: string;
+  claimed_at: string;
+  from_pending: boolean;
   documents: Array<{
     index: number;
     file_position: number;
@@ -63,6 +67,10 @@ export class SqlJobQueue extends JobQueue {
         size: d.size,
         blobKey: d.blob_key,
       })),
+      createdAt: new Date(j.created_at),
+      runAt: new Date(j.run_at),
+      claimedAt: new Date(j.claimed_at),
+      fromPending: j.from_pending,
     }));
   }
 

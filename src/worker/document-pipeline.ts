@@ -4,6 +4,7 @@ import { Taxonomy, type Category } from '../classifier/taxonomy';
 import { raceAbort } from '../common/abort';
 import { DocumentError } from '../common/document-error';
 import { AppConfig } from '../config/app-config';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import type { ClaimedJob, DocumentOutcome, DocumentResult, PendingDocument } from '../jobs/job.model';
 import { PageImageRenderer } from '../ocr/page-image.renderer';
 import { TextExtractor } from '../ocr/text-extractor.port';
@@ -31,6 +32,7 @@ export class DocumentPipeline {
     private readonly classifier: Classifier,
     private readonly taxonomy: Taxonomy,
     private readonly config: AppConfig,
+    private readonly metrics: WorkerMetrics,
     /** Page images for a classifier that looks at pages; absent: none are offered. */
     @Optional() private readonly pageImages: PageImageRenderer | null = null,
   ) {}
@@ -59,11 +61,17 @@ export class DocumentPipeline {
     let stage: 'extract' | 'classify' = 'extract';
     try {
       const bytes = await raceAbort(this.readBytes(document), signal);
+      const extractStarted = performance.now();
       const extraction = await raceAbort(
         this.extractor.extract({ bytes, contentType: document.contentType, filename: document.filename, signal }),
         signal,
       );
+      this.metrics.textRead(
+        extraction.pages.map((p) => p.source),
+        (performance.now() - extractStarted) / 1000,
+      );
       stage = 'classify';
+      const classifyStarted = performance.now();
       const classification = await raceAbort(
         this.classifier.classify({
           pages: extraction.pages,
@@ -80,6 +88,10 @@ export class DocumentPipeline {
         }),
         signal,
       );
+      this.metrics.classified(classification.classifier, (performance.now() - classifyStarted) / 1000);
+      if (classification.usage) {
+        this.metrics.tokensSpent(classification.usage, classification.model ?? this.config.classifier.openaiModel);
+      }
       const ocrPages = extraction.pages.filter((p) => p.confidence !== null);
       const result: DocumentResult = {
         document_type: classification.label,
@@ -115,6 +127,8 @@ export class DocumentPipeline {
     } catch (err) {
       if (jobSignal.aborted) return null;
       const error = asDocumentError(err, timeout.signal, stage);
+      // A refusal or a cut-off answer still cost tokens.
+      if (error.usage) this.metrics.tokensSpent(error.usage, this.config.classifier.openaiModel);
       // A provider outage is not the document's fault: retry the job while attempts remain.
       if (error.retryable && job.attempts < job.maxAttempts) throw new RetryJobLater(error);
       return {

@@ -1,13 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { withLogBindings } from '../common/logging';
 import { isDatabaseUnavailable } from '../database/unavailable';
 import type { ClaimedJob } from '../jobs/job.model';
 import { JobQueue } from '../jobs/job-queue.port';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { DocumentPipeline, RetryJobLater } from './document-pipeline';
 import type { OutcomeWriter } from './outcome-writer';
 
 /**
  * Runs one claimed job: its unfinished documents in order, each outcome written as soon as it is
  * known so progress moves document by document and a retry resumes at the first unfinished one.
+ * Every log line of the job, the pipeline's and the providers' included, carries its job id,
+ * tenant and worker (a pino child logger for the job).
  */
 @Injectable()
 export class JobRunner {
@@ -16,11 +20,18 @@ export class JobRunner {
   constructor(
     private readonly queue: JobQueue,
     private readonly pipeline: DocumentPipeline,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
-  async run(job: ClaimedJob, workerId: string, writer: OutcomeWriter, signal: AbortSignal): Promise<void> {
-    const log = { jobId: job.id, tenantId: job.tenantId, workerId };
-    this.logger.log({ ...log, attempt: job.attempts, documents: job.documents.length }, `Processing job ${job.id}`);
+  run(job: ClaimedJob, workerId: string, writer: OutcomeWriter, signal: AbortSignal): Promise<void> {
+    return withLogBindings({ jobId: job.id, tenantId: job.tenantId, workerId }, () =>
+      this.runJob(job, workerId, writer, signal),
+    );
+  }
+
+  private async runJob(job: ClaimedJob, workerId: string, writer: OutcomeWriter, signal: AbortSignal): Promise<void> {
+    this.metrics.jobClaimed(job);
+    this.logger.log({ attempt: job.attempts, documents: job.documents.length }, `Processing job ${job.id}`);
     const categories = this.pipeline.categoriesFor(job);
     try {
       for (const document of job.documents) {
@@ -28,33 +39,41 @@ export class JobRunner {
         const outcome = await this.pipeline.process(job, document, categories, signal);
         if (!outcome || signal.aborted) return;
         const jobCompleted = await writer.write(outcome);
-        const documentLog = { ...log, document: document.index, status: outcome.status };
+        const documentLog = { document: document.index, status: outcome.status };
         if (outcome.status === 'failed') {
+          this.metrics.documentFailed(outcome.error.code);
           this.logger.warn(
             { ...documentLog, error: outcome.error },
             `Document ${document.index} failed: ${outcome.error.code}`,
           );
         } else {
+          this.metrics.documentClassified(outcome.result.document_type);
           this.logger.log(
             { ...documentLog, documentType: outcome.result.document_type },
             `Document ${document.index} done`,
           );
         }
-        if (jobCompleted) this.logger.log(log, 'Job completed');
+        if (jobCompleted) {
+          this.metrics.jobCompleted();
+          this.logger.log('Job completed');
+        }
       }
     } catch (err) {
       if (signal.aborted) return;
       if (isDatabaseUnavailable(err)) {
         // The database went away mid-job: the infrastructure's fault, not the job's. Hand it back
         // (best effort: if the database is still away, the lease runs out and it is retaken).
-        this.logger.warn(log, `database unavailable (${(err as Error).message}); handing the job back`);
+        this.logger.warn(`database unavailable (${(err as Error).message}); handing the job back`);
         await this.queue.release(workerId, [job.id]).catch(() => undefined);
         return;
       }
       const reason = err instanceof RetryJobLater ? err.message : `worker error: ${(err as Error).message}`;
       const status = await this.queue.fail(workerId, job.id, reason);
+      if (status === 'failed' || status === 'pending') {
+        this.metrics.jobFailed(err instanceof RetryJobLater ? err.documentError.code : 'worker_error', status);
+      }
       const retry = status === 'pending' ? `; attempt ${job.attempts}/${job.maxAttempts}, will retry` : '';
-      this.logger.warn(log, `Job ${status ?? 'lost'}: ${reason}${retry}`);
+      this.logger.warn(`Job ${status ?? 'lost'}: ${reason}${retry}`);
     }
   }
 }

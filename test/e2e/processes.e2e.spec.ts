@@ -157,6 +157,9 @@ describePostgres('worker processes on PostgreSQL', () => {
     const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE docinbox_jobs_completed_total counter');
     // The worker imports ClassifierModule and JobsModule's domain; none of their routes is here.
     const job = '00000000-0000-4000-8000-000000000000';
     expect((await fetch(`${url}/jobs`)).status).toBe(404);

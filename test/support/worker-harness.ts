@@ -9,6 +9,8 @@ import { SqlDbFunctions } from '../../src/database/sql-db-functions';
 import { DEFAULT_TENANT, type Job, type JobDetails } from '../../src/jobs/job.model';
 import { SqlJobQueue } from '../../src/jobs/sql-job.queue';
 import { SqlJobStore } from '../../src/jobs/sql-job.store';
+import { MetricsRegistry } from '../../src/metrics/metrics-registry';
+import { WorkerMetrics } from '../../src/metrics/worker-metrics';
 import { blobKeyFor } from '../../src/storage/blob-key';
 import { FilesystemBlobStore } from '../../src/storage/filesystem.blob-store';
 import { DocumentPipeline } from '../../src/worker/document-pipeline';
@@ -33,6 +35,9 @@ export class WorkerHarness {
   readonly classifier = new FakeClassifier();
   readonly pipeline: DocumentPipeline;
   readonly runner: JobRunner;
+  /** This harness's own registry: scrape it with `registry.metrics()`. */
+  readonly registry = new MetricsRegistry();
+  readonly metrics = new WorkerMetrics(this.registry);
 
   private constructor(
     readonly db: TestDatabase,
@@ -47,8 +52,8 @@ export class WorkerHarness {
       listen: db.sql.listen.bind(db.sql),
     });
     this.blobs = new FilesystemBlobStore(blobDir);
-    this.pipeline = new DocumentPipeline(this.blobs, extractor, this.classifier, testTaxonomy, config);
-    this.runner = new JobRunner(this.queue, this.pipeline);
+    this.pipeline = new DocumentPipeline(this.blobs, extractor, this.classifier, testTaxonomy, config, this.metrics);
+    this.runner = new JobRunner(this.queue, this.pipeline, this.metrics);
   }
 
   static async start(extractor: FakeExtractor, config: AppConfig): Promise<WorkerHarness> {

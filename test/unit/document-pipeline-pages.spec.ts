@@ -13,6 +13,8 @@ import { FilesystemBlobStore } from '../../src/storage/filesystem.blob-store';
 import type { PendingDocument } from '../../src/jobs/job.model';
 import { FakeClassifier, FakeExtractor } from '../support/fakes';
 import { textImagePng } from '../support/ocr-fixtures';
+import { MetricsRegistry } from '../../src/metrics/metrics-registry';
+import { WorkerMetrics } from '../../src/metrics/worker-metrics';
 
 const taxonomy = new Taxonomy([{ id: 'receipt', label: 'Receipt', description: 'proof of payment', keywords: [] }]);
 
@@ -43,6 +45,10 @@ const claimed = (id: string): ClaimedJob => ({
   maxAttempts: 3,
   categories: null,
   documents: [],
+  createdAt: new Date(),
+  runAt: new Date(),
+  claimedAt: new Date(),
+  fromPending: true,
 });
 
 describe('DocumentPipeline and the classifier', () => {
@@ -67,6 +73,7 @@ describe('DocumentPipeline and the classifier', () => {
       classifier,
       taxonomy,
       AppConfig.fromEnvironment({}),
+      new WorkerMetrics(new MetricsRegistry()),
       renderer,
     );
     const job = claimed('00000000-0000-4000-8000-000000000001');
@@ -91,6 +98,7 @@ describe('DocumentPipeline and the classifier', () => {
       classifier,
       taxonomy,
       AppConfig.fromEnvironment({}),
+      new WorkerMetrics(new MetricsRegistry()),
     );
     const job = claimed('00000000-0000-4000-8000-000000000002');
     const document = await stored(job.id, 'a.txt', 'text/plain', Buffer.from('receipt total 3.00'));
