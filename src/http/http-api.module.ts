@@ -9,6 +9,7 @@ import { CategoriesController } from './categories.controller';
 import { CorrectionsController } from './corrections.controller';
 import { HealthHttpModule } from './health-http.module';
 import { JobsController } from './jobs.controller';
+import { WebhooksController } from './webhooks.controller';
 import { BlobUploadInterceptor } from './blob-upload.interceptor';
 
 /**
@@ -28,7 +29,7 @@ import { BlobUploadInterceptor } from './blob-upload.interceptor';
       }),
     }),
   ],
-  controllers: [JobsController, CategoriesController, CorrectionsController],
+  controllers: [JobsController, CategoriesController, CorrectionsController, WebhooksController],
   providers: [
     BlobUploadInterceptor,
     {

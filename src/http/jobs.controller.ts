@@ -63,7 +63,10 @@ export class JobsController {
     description: 'a retried request with the same key returns the same job',
   })
   @ApiAcceptedResponse({ type: JobAcceptedDto, headers: { Location: { description: 'the status URL' } } })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'no files, an empty file, unknown categories' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'no files, an empty file, unknown categories, a callback_url refused',
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'a file or the file count is over the limit' })
   @ApiUnsupportedMediaTypeResponse({
     type: ErrorResponseDto,
@@ -89,6 +92,7 @@ export class JobsController {
       files: (req.files as StreamedUpload[] | undefined) ?? [],
       categories: body.categories,
       idempotencyKey: idempotencyKey?.slice(0, 200) || undefined,
+      callbackUrl: body.callback_url?.trim() || undefined,
     });
     const statusUrl = `/job/${job.id}`;
     res.location(statusUrl);

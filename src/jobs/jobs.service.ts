@@ -5,6 +5,7 @@ import { IdempotencyConflict, InvalidRequest, JobNotFound, JobNotRetryable, Payl
 import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
 import { BlobStore } from '../storage/blob-store.port';
+import { WebhookSettingsService } from '../webhooks/webhook-settings.service';
 import type { Job, JobDetails, JobStatus, NewJobFile } from './job.model';
 import { JobStore, type JobPage } from './job-store.port';
 import { decodeCursor } from './sql-job.store';
@@ -28,6 +29,8 @@ export interface Submission {
   files: StagedFile[];
   categories?: string[];
   idempotencyKey?: string;
+  /** The multipart field callback_url, as sent. */
+  callbackUrl?: string;
 }
 
 @Injectable()
@@ -39,6 +42,7 @@ export class JobsService {
     private readonly blobs: BlobStore,
     private readonly taxonomy: Taxonomy,
     private readonly config: AppConfig,
+    private readonly webhooks: WebhookSettingsService,
   ) {}
 
   /**
@@ -57,7 +61,7 @@ export class JobsService {
     }
   }
 
-  private async record({ tenantId, jobId, files, categories, idempotencyKey }: Submission): Promise<Job> {
+  private async record({ tenantId, jobId, files, categories, idempotencyKey, callbackUrl }: Submission): Promise<Job> {
     if (files.length === 0)
       throw new InvalidRequest("no files: send one or more documents in the multipart field 'files'");
     if (files.length > this.config.uploads.maxFiles) {
@@ -72,6 +76,7 @@ export class JobsService {
         throw new InvalidRequest(`unknown categories: ${unknown.join(', ')} (see GET /categories)`);
       }
     }
+    const callback = callbackUrl ? await this.webhooks.checkCallbackUrl(callbackUrl) : undefined;
     const stored: NewJobFile[] = [];
     for (const file of files) {
       const filename = safeFilename(file.originalname);
@@ -91,7 +96,8 @@ export class JobsService {
       categories: narrowed,
       maxAttempts: this.config.worker.maxAttempts,
       idempotencyKey,
-      fingerprint: idempotencyKey ? fingerprint(stored, narrowed) : undefined,
+      fingerprint: idempotencyKey ? fingerprint(stored, narrowed, callback) : undefined,
+      callbackUrl: callback,
     });
     if (answer.outcome === 'existing' && !answer.sameUpload) {
       throw new IdempotencyConflict(idempotencyKey!, answer.job.id);
@@ -141,7 +147,12 @@ export class JobsService {
 }
 
 /** What an upload was, for telling a retried request from another upload with the same key. */
-function fingerprint(files: NewJobFile[], categories: string[] | null): string {
-  const what = JSON.stringify({ files: files.map((f) => [f.sha256, f.filename]), categories });
+function fingerprint(files: NewJobFile[], categories: string[] | null, callbackUrl?: string): string {
+  // Without a callback URL, the fingerprint of the releases before webhooks.
+  const what = JSON.stringify({
+    files: files.map((f) => [f.sha256, f.filename]),
+    categories,
+    ...(callbackUrl ? { callbackUrl } : {}),
+  });
   return createHash('sha256').update(what).digest('hex');
 }
