@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { guardedLookup, refusedLiteral, type ResolveAll } from './callback-url';
+import { guardedLookup, RefusedAddressError, refusedLiteral, type ResolveAll } from './callback-url';
 
 /** What one POST came to: an answer's status, or none with the reason. */
 export interface AttemptResult {
@@ -63,9 +63,10 @@ export class WebhookSender {
         () => finish(null, `no answer within ${this.options.timeoutMs / 1000} s (timeout)`),
         this.options.timeoutMs,
       );
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        finish(null, err.code && !err.message.includes(err.code) ? `${err.code}: ${err.message}` : err.message),
-      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const coded = err.code && !(err instanceof RefusedAddressError) && !err.message.includes(err.code);
+        finish(null, coded ? `${err.code}: ${err.message}` : err.message);
+      });
       req.on('response', (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         let excerpt = '';
