@@ -79,7 +79,7 @@ export class WebhookSender {
           if (status >= 200 && status < 300) return finish(status, null);
           const text = excerpt
             .slice(0, EXCERPT_CHARS)
-            .replace(/[\x00-\x1f\x7f]+/g, ' ')
+            .replace(/\p{Cc}+/gu, ' ')
             .trim();
           finish(status, text ? `HTTP ${status}: ${text}` : `HTTP ${status}`);
         });

@@ -151,7 +151,11 @@ describe.each(targets)('webhook deliveries contract on $name', (target) => {
       attempt: 1,
       body: null,
       webhook_secret: 'whsec_Zm9vYmFyYmF6cXV4cXV1eA==',
-      job: expect.objectContaining({ id, status: 'completed', documents: [expect.objectContaining({ status: 'completed' })] }),
+      job: expect.objectContaining({
+        id,
+        status: 'completed',
+        documents: [expect.objectContaining({ status: 'completed' })],
+      }),
     });
     expect(d.job).not.toHaveProperty('events');
     expect(await webhooks.claim('w2', 10, 30)).toEqual([]);
@@ -249,10 +253,7 @@ describe.each(targets)('webhook deliveries contract on $name', (target) => {
     for (let i = 0; i < 12; i++) ids.push(await createJob(1, { callbackUrl: HOOK }));
     for (const id of ids) await jobs.cancelJob('default', id);
     const other = db.supabase ? db.functions() : new SqlDbFunctions(db.sql);
-    const [a, b] = await Promise.all([
-      webhooks.claim('wa', 8, 30),
-      new WebhookStore(other).claim('wb', 8, 30),
-    ]);
+    const [a, b] = await Promise.all([webhooks.claim('wa', 8, 30), new WebhookStore(other).claim('wb', 8, 30)]);
     const claimed = [...a, ...b].map((d) => d.id);
     expect(claimed).toHaveLength(12);
     expect(new Set(claimed).size).toBe(12);

@@ -91,7 +91,11 @@ describePostgres('webhooks from worker processes on PostgreSQL', () => {
         id: webhookId,
         status: 'delivered',
         attempts: [
-          expect.objectContaining({ attempt: 1, status_code: null, error: expect.stringMatching(/stopped before the lease ran out/) }),
+          expect.objectContaining({
+            attempt: 1,
+            status_code: null,
+            error: expect.stringMatching(/stopped before the lease ran out/),
+          }),
           expect.objectContaining({ attempt: 2, status_code: 200, error: null }),
         ],
       }),

@@ -8,7 +8,8 @@ import { startTestApp, waitForJob, type TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const INVOICE_TEXT = 'INVOICE\nInvoice number: INV-7\nSubtotal 100.00 VAT 21.00 Total due EUR 121.00\nPayment terms: 30 days';
+const INVOICE_TEXT =
+  'INVOICE\nInvoice number: INV-7\nSubtotal 100.00 VAT 21.00 Total due EUR 121.00\nPayment terms: 30 days';
 
 async function upload(t: TestApp, callbackUrl?: string): Promise<string> {
   let req = t.http.post('/classify-documents-async').attach('files', Buffer.from(INVOICE_TEXT), 'invoice.txt');
@@ -73,7 +74,10 @@ describe('webhooks end to end (loopback receiver, WEBHOOK_ALLOW_PRIVATE=true)', 
       data: expect.objectContaining({ ...summary, job_id: jobId, status: 'completed' }),
     });
     const payload = hit!.verified as { data: typeof summary };
-    expect(payload.data.result.documents[0]).toMatchObject({ document_type: 'invoice', confidence: expect.any(Number) });
+    expect(payload.data.result.documents[0]).toMatchObject({
+      document_type: 'invoice',
+      confidence: expect.any(Number),
+    });
     // The signature covers the body and the id: any change is refused.
     expect(() => new Webhook(SECRET).verify(`${hit!.body} `, hit!.headers)).toThrow();
     expect(() => new Webhook(SECRET).verify(hit!.body, { ...hit!.headers, 'webhook-id': 'other' })).toThrow();
@@ -85,7 +89,15 @@ describe('webhooks end to end (loopback receiver, WEBHOOK_ALLOW_PRIVATE=true)', 
       url: `${url}/hooks/signed`,
       status: 'delivered',
       next_attempt_at: null,
-      attempts: [{ attempt: 1, status_code: 200, error: null, duration_ms: expect.any(Number), attempted_at: expect.any(String) }],
+      attempts: [
+        {
+          attempt: 1,
+          status_code: 200,
+          error: null,
+          duration_ms: expect.any(Number),
+          attempted_at: expect.any(String),
+        },
+      ],
     });
   });
 
@@ -113,7 +125,10 @@ describe('webhooks end to end (loopback receiver, WEBHOOK_ALLOW_PRIVATE=true)', 
   });
 
   it("posts to the tenant's default URL when the upload names none (PUT /tenant/webhook)", async () => {
-    const put = await t.http.put('/tenant/webhook').send({ callback_url: `${url}/hooks/tenant` }).expect(200);
+    const put = await t.http
+      .put('/tenant/webhook')
+      .send({ callback_url: `${url}/hooks/tenant` })
+      .expect(200);
     expect(put.body).toEqual({ tenant_id: 'default', callback_url: `${url}/hooks/tenant` });
     try {
       const jobId = await upload(t);
@@ -121,7 +136,10 @@ describe('webhooks end to end (loopback receiver, WEBHOOK_ALLOW_PRIVATE=true)', 
       expect(delivery!.url).toBe(`${url}/hooks/tenant`);
       expect(receiver.received.map((w) => w.verifyError)).toEqual([null]);
     } finally {
-      await t.http.put('/tenant/webhook').send({ callback_url: null }).expect(200, { tenant_id: 'default', callback_url: null });
+      await t.http
+        .put('/tenant/webhook')
+        .send({ callback_url: null })
+        .expect(200, { tenant_id: 'default', callback_url: null });
     }
     const quiet = await upload(t);
     await waitForJob(t, quiet);
@@ -190,7 +208,9 @@ describe('callback URLs that are refused (WEBHOOK_ALLOW_PRIVATE unset)', () => {
       const jobId = await upload(t);
       const [delivery] = await waitForDeliveries(t, jobId, (d) => (d[0]?.attempts.length ?? 0) >= 1);
       expect(delivery).toMatchObject({ status: 'pending', attempts: [{ attempt: 1, status_code: null }] });
-      expect(delivery!.attempts[0]!.error).toMatch(/^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address/);
+      expect(delivery!.attempts[0]!.error).toMatch(
+        /^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address/,
+      );
       expect(receiver.received).toEqual([]);
     } finally {
       await tenants.update('default', { callback_url: null });

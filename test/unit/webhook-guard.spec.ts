@@ -51,9 +51,9 @@ describe('refusedAddressReason', () => {
 describe('checkCallbackUrl', () => {
   it('resolves a name and refuses it when any of its addresses is not public', async () => {
     const dns = scriptedDns(['93.184.216.34', '10.0.0.8']);
-    await expect(checkCallbackUrl('https://hooks.example.com/x', { allowPrivate: false, resolve: dns })).rejects.toThrow(
-      /callback_url: hooks\.example\.com, which resolves to 10\.0\.0\.8, is a private/,
-    );
+    await expect(
+      checkCallbackUrl('https://hooks.example.com/x', { allowPrivate: false, resolve: dns }),
+    ).rejects.toThrow(/callback_url: hooks\.example\.com, which resolves to 10\.0\.0\.8, is a private/);
   });
 
   it('accepts a public name, and anything http(s) when private addresses are allowed', async () => {
@@ -66,9 +66,9 @@ describe('checkCallbackUrl', () => {
 
   it('says so when the name does not resolve', async () => {
     const failing: ResolveAll = () => Promise.reject(Object.assign(new Error('nope'), { code: 'ENOTFOUND' }));
-    await expect(checkCallbackUrl('https://nowhere.invalid/', { allowPrivate: false, resolve: failing })).rejects.toThrow(
-      /does not resolve \(ENOTFOUND\)/,
-    );
+    await expect(
+      checkCallbackUrl('https://nowhere.invalid/', { allowPrivate: false, resolve: failing }),
+    ).rejects.toThrow(/does not resolve \(ENOTFOUND\)/);
   });
 });
 
@@ -95,7 +95,10 @@ describe('WebhookSender', () => {
   it('refuses an address literal that is not public, connecting nowhere', async () => {
     const sender = new WebhookSender({ timeoutMs: 5000, allowPrivate: false });
     const result = await sender.send(`${url}/in`, headers(), body);
-    expect(result).toMatchObject({ statusCode: null, error: expect.stringMatching(/^refused: 127\.0\.0\.1 is a loopback/) });
+    expect(result).toMatchObject({
+      statusCode: null,
+      error: expect.stringMatching(/^refused: 127\.0\.0\.1 is a loopback/),
+    });
     expect(receiver.received).toEqual([]);
   });
 
