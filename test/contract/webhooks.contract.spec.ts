@@ -7,6 +7,9 @@ import { WebhookStore, type ClaimedDelivery } from '../../src/webhooks/webhook-s
 import { databaseTargets, supabaseTarget, type TestDatabase } from '../support/databases';
 import { done, newJob } from '../support/fixtures';
 
+// Databases, apps and processes start slower on a busy machine than jest's 5 s default allows.
+jest.setTimeout(60_000);
+
 const supabase = supabaseTarget();
 const targets = [...databaseTargets(), ...(supabase ? [supabase] : [])];
 const HOOK = 'https://hooks.example.com/inbox';

@@ -4,6 +4,9 @@ import { assertBuilt, spawnEntrypoint, type EntrypointProcess } from '../support
 import { startTestApp, type TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
+// Databases, apps and processes start slower on a busy machine than jest's 5 s default allows.
+jest.setTimeout(60_000);
+
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 const describePostgres = TEST_DATABASE_URL ? describe : describe.skip;

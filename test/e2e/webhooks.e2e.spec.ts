@@ -7,6 +7,9 @@ import { newJob } from '../support/fixtures';
 import { startTestApp, waitForJob, type TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
+// Databases, apps and processes start slower on a busy machine than jest's 5 s default allows.
+jest.setTimeout(60_000);
+
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const INVOICE_TEXT =
   'INVOICE\nInvoice number: INV-7\nSubtotal 100.00 VAT 21.00 Total due EUR 121.00\nPayment terms: 30 days';
@@ -46,7 +49,13 @@ describe('webhooks end to end (loopback receiver, WEBHOOK_ALLOW_PRIVATE=true)', 
     receiver = new WebhookReceiver(SECRET);
     url = await receiver.start();
     t = await startTestApp({
-      env: { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_BASE_SECONDS: '0.1' },
+      env: {
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+        WEBHOOK_SECRET: SECRET,
+        WEBHOOK_RETRY_BASE_SECONDS: '0.1',
+        WEBHOOK_TIMEOUT_SECONDS: '2',
+        OCR_PROVIDER: 'none',
+      },
     });
   });
   afterAll(async () => {
@@ -116,6 +125,27 @@ describe('webhooks end to end (loopback receiver, WEBHOOK_ALLOW_PRIVATE=true)', 
     expect(receiver.received[1]!.body).toBe(receiver.received[0]!.body);
   });
 
+  it('keeps delivering to others while one receiver holds its request open', async () => {
+    let held = false;
+    receiver.respond = (_n, w) => {
+      if (w.path !== '/hooks/slow' || held) return 200;
+      held = true;
+      return 'hold';
+    };
+    const slow = await upload(t, `${url}/hooks/slow`);
+    await receiver.waitFor((r) => r.some((w) => w.path === '/hooks/slow'));
+    const fast = await upload(t, `${url}/hooks/fast`);
+    await waitForDeliveries(t, fast, (d) => d[0]?.status === 'delivered');
+    // The slow one was still waiting for its answer when the fast one was delivered.
+    expect(receiver.received.find((w) => w.path === '/hooks/slow')).toMatchObject({ answered: null, aborted: false });
+    // It times out (WEBHOOK_TIMEOUT_SECONDS=2) and its retry is delivered.
+    const [delivery] = await waitForDeliveries(t, slow, (d) => d[0]?.status === 'delivered');
+    expect(delivery!.attempts.map((a) => [a.status_code, a.error])).toEqual([
+      [null, 'no answer within 2 s (timeout)'],
+      [200, null],
+    ]);
+  });
+
   it('stops at 410 Gone', async () => {
     receiver.respond = () => 410;
     const jobId = await upload(t, `${url}/hooks/gone`);
@@ -163,7 +193,9 @@ describe('callback URLs that are refused (WEBHOOK_ALLOW_PRIVATE unset)', () => {
   beforeAll(async () => {
     receiver = new WebhookReceiver(SECRET);
     await receiver.start();
-    t = await startTestApp({ env: { WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_BASE_SECONDS: '600' } });
+    t = await startTestApp({
+      env: { WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_BASE_SECONDS: '600', OCR_PROVIDER: 'none' },
+    });
   });
   afterAll(async () => {
     await t?.close();

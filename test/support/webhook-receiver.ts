@@ -4,6 +4,8 @@ import { Webhook } from 'standardwebhooks';
 
 export interface ReceivedWebhook {
   id: string;
+  /** The request's path, e.g. /hooks/a. */
+  path: string;
   headers: Record<string, string>;
   body: string;
   /** The payload when `new Webhook(secret).verify(body, headers)` accepted it; null when it threw. */
@@ -60,6 +62,7 @@ export class WebhookReceiver {
       }
       const entry: ReceivedWebhook = {
         id: headers['webhook-id'] ?? '',
+        path: req.url ?? '',
         headers,
         body,
         verified,
