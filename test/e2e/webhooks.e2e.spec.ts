@@ -176,6 +176,25 @@ describe('webhooks end to end (loopback receiver, WEBHOOK_ALLOW_PRIVATE=true)', 
     expect(await deliveriesOf(t, quiet)).toEqual([]);
   });
 
+  it("signs another tenant's webhooks with that tenant's own secret, made when it had none", async () => {
+    const db = t.app.get(DbFunctions);
+    const created = await new SqlJobStore(db).createJob(
+      newJob(1, { tenantId: 'globex', callbackUrl: `${url}/hooks/globex` }),
+    );
+    await new SqlJobStore(db).cancelJob('globex', created.job.id);
+    await receiver.waitFor((r) => r.some((w) => w.path === '/hooks/globex' && w.answered === 200));
+    const hit = receiver.received.find((w) => w.path === '/hooks/globex')!;
+    // Not the default tenant's secret...
+    expect(hit.verifyError).not.toBeNull();
+    // ...but the one globex got at its first delivery.
+    const secret = (await new TenantStore(db).get('globex'))!.webhook_secret!;
+    expect(secret).toMatch(/^whsec_/);
+    expect(new Webhook(secret).verify(hit.body, hit.headers)).toMatchObject({
+      type: expect.stringMatching(/^job\.(cancelled|completed)$/),
+      data: { job_id: created.job.id },
+    });
+  });
+
   it("answers 404 for an unknown job's webhooks and for another tenant's job", async () => {
     await t.http.get('/job/00000000-0000-4000-8000-000000000000/webhooks').expect(404);
     await t.http.get('/job/nope/webhooks').expect(404);
