@@ -82,6 +82,17 @@ export class AppConfig {
     sweepIntervalMs: number;
   };
   readonly uploads: { maxFiles: number; maxFileBytes: number; rateLimitPerMinute: number };
+  readonly webhooks: {
+    /** The default tenant's signing secret (WEBHOOK_SECRET); undefined: keep or generate one. */
+    defaultTenantSecret?: string;
+    /** Deliver to non-public addresses too (loopback, private, link-local, metadata). */
+    allowPrivate: boolean;
+    timeoutMs: number;
+    /** A delivery's lease: longer than an attempt can take, so two workers never send one attempt. */
+    leaseSeconds: number;
+    concurrency: number;
+    retryBaseSeconds: number;
+  };
   readonly limits: { fileTimeoutMs: number; maxPages: number; maxImagePixels: number };
   readonly ocr: {
     provider: OcrProvider;
@@ -153,6 +164,14 @@ export class AppConfig {
       maxFiles: env.UPLOAD_MAX_FILES,
       maxFileBytes: env.UPLOAD_MAX_FILE_MB * 1024 * 1024,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    };
+    this.webhooks = {
+      defaultTenantSecret: env.WEBHOOK_SECRET,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE === 'true',
+      timeoutMs: env.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      leaseSeconds: env.WEBHOOK_TIMEOUT_SECONDS + 5,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
     };
     this.limits = {
       fileTimeoutMs: env.FILE_TIMEOUT_SECONDS * 1000,

@@ -232,6 +232,43 @@ export class Environment {
   @Max(10_080)
   BLOB_SWEEP_INTERVAL_MINUTES = 30;
 
+  // Webhooks
+  /**
+   * The embedded default tenant's Standard Webhooks signing secret ('whsec_' + base64), set at
+   * worker boot; unset: one is generated (and kept) when the tenant has none.
+   */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, {
+    message: 'WEBHOOK_SECRET must be whsec_ followed by the base64 of at least 16 random bytes',
+  })
+  WEBHOOK_SECRET?: string = undefined;
+
+  /** Deliver to loopback, private, link-local and other non-public addresses (tests, a private network). */
+  @IsIn(['true', 'false'])
+  WEBHOOK_ALLOW_PRIVATE = 'false';
+
+  /** One delivery attempt gives up after this long (the delivery's lease is this plus 5 s). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  WEBHOOK_TIMEOUT_SECONDS = 10;
+
+  /** Deliveries a worker sends at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WEBHOOK_CONCURRENCY = 16;
+
+  /** The first retry's delay; each next one doubles (with jitter, at most 6 h), for up to a day. */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.05)
+  @Max(3600)
+  WEBHOOK_RETRY_BASE_SECONDS = 5;
+
   // OCR
   @IsIn(['auto', 'textract', 'paddle', 'tesseract', 'none'])
   OCR_PROVIDER = 'auto';

@@ -9,6 +9,7 @@ import { CategoriesController } from './categories.controller';
 import { CorrectionsController } from './corrections.controller';
 import { HealthHttpModule } from './health-http.module';
 import { JobsController } from './jobs.controller';
+import { WebhooksController } from './webhooks.controller';
 import { BlobUploadInterceptor } from './blob-upload.interceptor';
 import { createValidationPipe } from './pipes/validation.pipe';
 
@@ -29,7 +30,7 @@ import { createValidationPipe } from './pipes/validation.pipe';
       }),
     }),
   ],
-  controllers: [JobsController, CategoriesController, CorrectionsController],
+  controllers: [JobsController, CategoriesController, CorrectionsController, WebhooksController],
   providers: [
     BlobUploadInterceptor,
     { provide: APP_PIPE, useValue: createValidationPipe() },

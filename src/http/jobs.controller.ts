@@ -78,12 +78,15 @@ export class JobsController {
   })
   @ApiErrorResponses({
     400: {
-      description: 'No files, an empty file, a wrong field name, or categories that are not category ids.',
+      description:
+        'No files, an empty file, a wrong field name, categories that are not category ids, or a callback_url refused.',
       examples: {
         'no files': "no files: send one or more documents in the multipart field 'files'",
         'an empty file': "file 'scan.pdf' is empty",
         'wrong field name': "unexpected file field 'document': send documents in the field 'files'",
         'unknown categories': 'unknown categories: spaceship (see GET /categories)',
+        'callback_url refused':
+          'callback_url: 10.0.0.5 is a private (RFC 1918) address; only public addresses are delivered to (WEBHOOK_ALLOW_PRIVATE=true allows others)',
         "'other' in categories": OTHER_IMPLIED_MESSAGE,
       },
     },
@@ -127,6 +130,7 @@ export class JobsController {
       files: (req.files as StreamedUpload[] | undefined) ?? [],
       categories: body.categories,
       idempotencyKey: idempotencyKey?.slice(0, 200) || undefined,
+      callbackUrl: body.callback_url?.trim() || undefined,
     });
     const statusUrl = `/job/${job.id}`;
     res.location(statusUrl);

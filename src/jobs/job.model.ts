@@ -123,6 +123,8 @@ export interface NewJob {
   idempotencyKey?: string;
   /** What the upload was (file hashes, options): a reused key with another upload is a conflict. */
   fingerprint?: string;
+  /** Where the job's end is posted (checked already); unset: the tenant's default, if any. */
+  callbackUrl?: string;
 }
 
 /** A job a worker holds under a lease, with the documents it has still to do. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClassifierModule } from '../classifier/classifier.module';
 import { StorageModule } from '../storage/storage.module';
+import { WebhookSettingsModule } from '../webhooks/webhooks.module';
 import { CorrectionsService } from './corrections.service';
 import { JobStoreModule } from './job-store.module';
 import { JobsService } from './jobs.service';
@@ -10,8 +11,8 @@ import { JobsService } from './jobs.service';
  * the HTTP role only; the worker imports JobQueueModule instead and never holds this store.
  */
 @Module({
-  imports: [ClassifierModule, StorageModule, JobStoreModule],
+  imports: [ClassifierModule, StorageModule, JobStoreModule, WebhookSettingsModule],
   providers: [JobsService, CorrectionsService],
-  exports: [JobsService, CorrectionsService, StorageModule],
+  exports: [JobsService, CorrectionsService, StorageModule, WebhookSettingsModule],
 })
 export class JobsModule {}

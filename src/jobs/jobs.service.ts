@@ -6,6 +6,7 @@ import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { BlobStore } from '../storage/blob-store.port';
+import { WebhookSettingsService } from '../webhooks/webhook-settings.service';
 import type { Job, JobDetails, JobStatus, NewJobFile } from './job.model';
 import { JobStore, type JobPage } from './job-store.port';
 import { decodeCursor } from './sql-job.store';
@@ -34,6 +35,8 @@ export interface Submission {
   files: StagedFile[];
   categories?: string[];
   idempotencyKey?: string;
+  /** The multipart field callback_url, as sent. */
+  callbackUrl?: string;
 }
 
 @Injectable()
@@ -46,6 +49,7 @@ export class JobsService {
     private readonly taxonomy: Taxonomy,
     private readonly config: AppConfig,
     private readonly metrics: ApiMetrics,
+    private readonly webhooks: WebhookSettingsService,
   ) {}
 
   /**
@@ -64,7 +68,7 @@ export class JobsService {
     }
   }
 
-  private async record({ tenantId, jobId, files, categories, idempotencyKey }: Submission): Promise<Job> {
+  private async record({ tenantId, jobId, files, categories, idempotencyKey, callbackUrl }: Submission): Promise<Job> {
     if (files.length === 0)
       throw new InvalidRequest("no files: send one or more documents in the multipart field 'files'");
     if (files.length > this.config.uploads.maxFiles) {
@@ -80,6 +84,7 @@ export class JobsService {
         throw new InvalidRequest(`unknown categories: ${unknown.join(', ')} (see GET /categories)`);
       }
     }
+    const callback = callbackUrl ? await this.webhooks.checkCallbackUrl(callbackUrl) : undefined;
     const stored: NewJobFile[] = [];
     for (const file of files) {
       const filename = safeFilename(file.originalname);
@@ -99,7 +104,8 @@ export class JobsService {
       categories: narrowed,
       maxAttempts: this.config.worker.maxAttempts,
       idempotencyKey,
-      fingerprint: idempotencyKey ? fingerprint(stored, narrowed) : undefined,
+      fingerprint: idempotencyKey ? fingerprint(stored, narrowed, callback) : undefined,
+      callbackUrl: callback,
     });
     if (answer.outcome === 'existing' && !answer.sameUpload) {
       throw new IdempotencyConflict(idempotencyKey!, answer.job.id);
@@ -150,7 +156,12 @@ export class JobsService {
 }
 
 /** What an upload was, for telling a retried request from another upload with the same key. */
-function fingerprint(files: NewJobFile[], categories: string[] | null): string {
-  const what = JSON.stringify({ files: files.map((f) => [f.sha256, f.filename]), categories });
+function fingerprint(files: NewJobFile[], categories: string[] | null, callbackUrl?: string): string {
+  // Without a callback URL, the fingerprint of the releases before webhooks.
+  const what = JSON.stringify({
+    files: files.map((f) => [f.sha256, f.filename]),
+    categories,
+    ...(callbackUrl ? { callbackUrl } : {}),
+  });
   return createHash('sha256').update(what).digest('hex');
 }

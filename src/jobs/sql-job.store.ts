@@ -25,6 +25,7 @@ export class SqlJobStore extends JobStore {
       p_max_attempts: job.maxAttempts,
       p_idempotency_key: job.idempotencyKey ?? null,
       p_fingerprint: job.fingerprint ?? null,
+      p_callback_url: job.callbackUrl ?? null,
     });
     const stored = jobFromJson(answer.job);
     return answer.created

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 /** "invoice,receipt", or the field repeated: both become ['invoice', 'receipt']. */
 const toIdList = ({ value }: { value: unknown }) =>
@@ -30,4 +30,17 @@ export class ClassifyDocumentsDto {
   @ArrayMaxSize(100)
   @Matches(/^[a-z0-9_-]{1,64}$/, { each: true, message: 'categories must be category ids such as invoice' })
   categories?: string[];
+
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'uri',
+    example: 'https://example.com/hooks/inbox',
+    description:
+      "Where the job's end (job.completed, job.failed, job.cancelled) is POSTed, signed as Standard Webhooks " +
+      "does; unset: the tenant's default (PUT /tenant/webhook). http(s) to a public address only.",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  callback_url?: string;
 }
