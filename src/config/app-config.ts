@@ -80,7 +80,10 @@ export class AppConfig {
     /** How often the orphan sweep runs; 0: never. */
     sweepIntervalMs: number;
   };
+  /** RATE_LIMIT_PER_MINUTE: uploads (job creations) per tenant per minute, counted in the database; 0: off. */
   readonly uploads: { maxFiles: number; maxFileBytes: number; rateLimitPerMinute: number };
+  /** Days after a job ends; undefined: kept forever (unset or 0). */
+  readonly retention: { filesDays?: number; jobsDays?: number };
   readonly limits: { fileTimeoutMs: number; maxPages: number; maxImagePixels: number };
   readonly ocr: {
     provider: OcrProvider;
@@ -146,6 +149,10 @@ export class AppConfig {
       maxFiles: env.UPLOAD_MAX_FILES,
       maxFileBytes: env.UPLOAD_MAX_FILE_MB * 1024 * 1024,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    };
+    this.retention = {
+      filesDays: env.RETENTION_FILES_DAYS || undefined,
+      jobsDays: env.RETENTION_JOBS_DAYS || undefined,
     };
     this.limits = {
       fileTimeoutMs: env.FILE_TIMEOUT_SECONDS * 1000,

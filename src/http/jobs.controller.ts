@@ -29,7 +29,6 @@ import {
   ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
@@ -39,6 +38,7 @@ import { DEFAULT_TENANT } from '../jobs/job.model';
 import { JobsService } from '../jobs/jobs.service';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
 import { BlobUploadInterceptor } from './blob-upload.interceptor';
+import { UploadRateLimitGuard } from './upload-rate-limit.guard';
 import type { StreamedUpload, UploadRequest } from './blob-upload.engine';
 
 @ApiTags('jobs')
@@ -49,7 +49,7 @@ export class JobsController {
 
   @Post('classify-documents-async')
   @HttpCode(202)
-  @UseGuards(ThrottlerGuard)
+  @UseGuards(UploadRateLimitGuard)
   @UseInterceptors(BlobUploadInterceptor)
   @ApiOperation({
     operationId: 'classifyDocumentsAsync',
@@ -73,7 +73,18 @@ export class JobsController {
     type: ErrorResponseDto,
     description: 'the Idempotency-Key was used before for another upload',
   })
-  @ApiTooManyRequestsResponse({ type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'the tenant reached RATE_LIMIT_PER_MINUTE uploads; Retry-After says when to come back',
+    headers: {
+      'Retry-After': { description: 'seconds until the next upload is accepted', schema: { type: 'integer' } },
+    },
+    example: {
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: 'too many uploads: 60 a minute for this tenant; try again in 12 s',
+    },
+  })
   async classifyDocumentsAsync(
     @Req() req: UploadRequest,
     @Body() body: ClassifyDocumentsDto,

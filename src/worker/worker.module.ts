@@ -6,6 +6,7 @@ import { JobQueueModule } from '../jobs/job-queue.module';
 import { OcrModule } from '../ocr/ocr.module';
 import { PageImageRenderer } from '../ocr/page-image.renderer';
 import { DEFAULT_SANDBOX_LIMITS } from '../ocr/pdf/pdf-sandbox';
+import { RetentionModule } from '../retention/retention.module';
 import { BlobSweepModule, StorageModule } from '../storage/storage.module';
 import { DocumentPipeline } from './document-pipeline';
 import { JobRunner } from './job-runner';
@@ -18,7 +19,15 @@ import { WorkerService } from './worker.service';
 const VISION_PAGE_PIXELS = 1_000_000;
 
 @Module({
-  imports: [ScheduleModule.forRoot(), JobQueueModule, StorageModule, BlobSweepModule, OcrModule, ClassifierModule],
+  imports: [
+    ScheduleModule.forRoot(),
+    JobQueueModule,
+    StorageModule,
+    BlobSweepModule,
+    RetentionModule,
+    OcrModule,
+    ClassifierModule,
+  ],
   providers: [
     // Page images only for a classifier that looks at them (CLASSIFIER_VISION resolved for the model).
     {
