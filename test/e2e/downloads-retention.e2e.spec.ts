@@ -1,3 +1,4 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { SqlClient } from '../../src/database/sql-client.port';
 import { RetentionPurger } from '../../src/retention/retention-purger';
 import { BlobStore } from '../../src/storage/blob-store.port';
@@ -101,6 +102,8 @@ describe('downloads, deletion and retention over HTTP', () => {
   it('after RETENTION_FILES_DAYS the job keeps its results, says its files were purged, and downloads are 410', async () => {
     const jobId = await completedJob();
     await sql.query(`update inbox_jobs set completed_at = now() - interval '31 days' where id = $1`, [jobId]);
+    // The worker's hourly purge is registered; here it is run at once.
+    expect(app.app.get(SchedulerRegistry).getInterval('retention')).toBeDefined();
     const result = await app.app.get(RetentionPurger).purgeOnce();
     expect(result.filesPurged).toBe(2);
 
