@@ -5,7 +5,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -15,9 +14,6 @@ import { CurrentTenant } from '../tenants/request-principal';
 import { attachmentDisposition } from './content-disposition';
 import { BoundedIntParam } from './pipes/parse-bounded-int.pipe';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
-
-/** Positions run from 0 to UPLOAD_MAX_FILES - 1, and UPLOAD_MAX_FILES is at most 1000. */
-const POSITION = { min: 0, max: 999 };
 
 @ApiTags('jobs')
 @Controller('job/:job_id/files/:position')
@@ -30,17 +26,16 @@ export class JobFilesController {
     summary: 'Download an uploaded file, as it was uploaded',
     description: 'Streams the bytes with the sniffed content type. Gone (410) once retention purged them.',
   })
-  @ApiProduces('application/octet-stream')
   @ApiOkResponse({
     description: 'the file; Content-Type is its sniffed type, Content-Disposition an attachment with its name',
-    schema: { type: 'string', format: 'binary' },
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
     headers: {
       'Content-Disposition': { description: "attachment; filename*=UTF-8''<name>", schema: { type: 'string' } },
       'Content-Length': { schema: { type: 'integer' } },
     },
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'the position is no integer from 0 to 999' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: "unknown job (or another tenant's), or no file there" })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: "another tenant's job, or no file at that position" })
   @ApiGoneResponse({
     type: ErrorResponseDto,
     description: 'the file was purged by retention (RETENTION_FILES_DAYS); the job keeps its results',
@@ -48,7 +43,8 @@ export class JobFilesController {
   async downloadJobFile(
     @CurrentTenant() tenantId: string,
     @JobIdParam() jobId: string,
-    @BoundedIntParam('position', POSITION, "The file's position in the upload, from 0") position: number,
+    // Positions run from 0 to UPLOAD_MAX_FILES - 1, and UPLOAD_MAX_FILES is at most 1000.
+    @BoundedIntParam('position', { min: 0, max: 999 }, "The file's position in the upload, from 0") position: number,
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
     const { file, body } = await this.jobs.download(tenantId, jobId, position);
