@@ -10,7 +10,7 @@ describe.each(databaseTargets())('per-tenant rate limits on $name', (target) => 
   beforeAll(async () => {
     db = await target.create();
     limiter = new TenantRateLimiter(new SqlDbFunctions(db.sql));
-  });
+  }, 60_000);
   afterAll(() => db.dispose());
   beforeEach(() => db.sql.exec('delete from inbox_rate_counters'));
 

@@ -27,7 +27,7 @@ describe.each(databaseTargets())('retention on $name', (target) => {
     store = new SqlJobStore(fns);
     queue = new SqlJobQueue(fns, { leaseSeconds: 30 });
     blobs = new DatabaseBlobStore(fns);
-  });
+  }, 60_000);
   afterAll(() => db.dispose());
   beforeEach(() => db.sql.exec('delete from inbox_jobs; delete from inbox_job_events'));
 

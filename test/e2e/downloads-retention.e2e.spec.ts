@@ -8,6 +8,8 @@ const TEXT = 'INVOICE 2026-17\nTotal due: 120.00 EUR\nPayment within 30 days';
 
 /** Downloads, DELETE and retention through the HTTP API, on the embedded database (all-in-one). */
 describe('downloads, deletion and retention over HTTP', () => {
+  // Each test runs a job through the worker; a busy machine makes that seconds.
+  jest.setTimeout(60_000);
   let app: TestApp;
   let sql: SqlClient;
   let blobs: BlobStore;
@@ -16,7 +18,7 @@ describe('downloads, deletion and retention over HTTP', () => {
     app = await startTestApp({ env: { RETENTION_FILES_DAYS: '30', RATE_LIMIT_PER_MINUTE: '0' } });
     sql = app.app.get(SqlClient);
     blobs = app.app.get(BlobStore);
-  });
+  }, 60_000);
   afterAll(() => app?.close());
 
   async function completedJob(filename = 'invoice.txt'): Promise<string> {
