@@ -17,6 +17,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
+    if (exception instanceof DomainError && Object.keys(exception.headers).length > 0) response.set(exception.headers);
     response.status(body.statusCode).json(body);
   }
 

@@ -1,6 +1,8 @@
 /** Domain errors: services throw these; the exception filter maps them to HTTP. */
 export abstract class DomainError extends Error {
   abstract readonly status: number;
+  /** Response headers that go with the status (Retry-After on a 429). */
+  readonly headers: Record<string, string> = {};
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -27,6 +29,37 @@ export class DocumentNotFound extends DomainError {
   readonly status = 404;
   constructor(jobId: string, position: number) {
     super(`job ${idForMessage(jobId)} has no document at position ${position}`);
+  }
+}
+
+/** The job exists but has no uploaded file at that position. */
+export class FileNotFound extends DomainError {
+  readonly status = 404;
+  constructor(jobId: string, position: number, why = 'no file') {
+    super(`job ${idForMessage(jobId)} has ${why} at position ${position}`);
+  }
+}
+
+/** The file's bytes were deleted by retention (RETENTION_FILES_DAYS); its results are kept. */
+export class FileGone extends DomainError {
+  readonly status = 410;
+  constructor(jobId: string, position: number, purgedAt: Date) {
+    super(
+      `file ${position} of job ${idForMessage(jobId)} was purged on ${purgedAt.toISOString()} ` +
+        '(retention: RETENTION_FILES_DAYS); its results are kept, its bytes and text are not',
+    );
+  }
+}
+
+/** A per-tenant rate limit was reached: 429 with Retry-After, saying when to come back. */
+export class RateLimited extends DomainError {
+  readonly status = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
   }
 }
 

@@ -81,6 +81,7 @@ export class AppConfig {
     /** How often the orphan sweep runs; 0: never. */
     sweepIntervalMs: number;
   };
+  /** RATE_LIMIT_PER_MINUTE: uploads (job creations) per tenant per minute, counted in the database; 0: off. */
   readonly uploads: { maxFiles: number; maxFileBytes: number; rateLimitPerMinute: number };
   readonly webhooks: {
     /** The default tenant's signing secret (WEBHOOK_SECRET); undefined: keep or generate one. */
@@ -93,6 +94,8 @@ export class AppConfig {
     concurrency: number;
     retryBaseSeconds: number;
   };
+  /** Days after a job ends; undefined: kept forever (unset or 0). */
+  readonly retention: { filesDays?: number; jobsDays?: number };
   readonly limits: { fileTimeoutMs: number; maxPages: number; maxImagePixels: number };
   readonly ocr: {
     provider: OcrProvider;
@@ -172,6 +175,10 @@ export class AppConfig {
       leaseSeconds: env.WEBHOOK_TIMEOUT_SECONDS + 5,
       concurrency: env.WEBHOOK_CONCURRENCY,
       retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
+    };
+    this.retention = {
+      filesDays: env.RETENTION_FILES_DAYS || undefined,
+      jobsDays: env.RETENTION_JOBS_DAYS || undefined,
     };
     this.limits = {
       fileTimeoutMs: env.FILE_TIMEOUT_SECONDS * 1000,

@@ -181,6 +181,25 @@ export class Environment {
   @Max(1_000_000)
   RATE_LIMIT_PER_MINUTE = 600;
 
+  // Retention (purged by the worker every hour and once at boot)
+  /** Days after a job ends that its files' bytes and page text are deleted (results stay); unset or 0: kept. */
+  @Transform(blankToUndefined)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'RETENTION_FILES_DAYS must be a whole number of days (0 or unset: keep files forever)' })
+  @Min(0, { message: 'RETENTION_FILES_DAYS must not be negative' })
+  @Max(36_500, { message: 'RETENTION_FILES_DAYS must be at most 36500 days' })
+  RETENTION_FILES_DAYS?: number = undefined;
+
+  /** Days after a job ends that the whole job is deleted; unset or 0: kept. */
+  @Transform(blankToUndefined)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'RETENTION_JOBS_DAYS must be a whole number of days (0 or unset: keep jobs forever)' })
+  @Min(0, { message: 'RETENTION_JOBS_DAYS must not be negative' })
+  @Max(36_500, { message: 'RETENTION_JOBS_DAYS must be at most 36500 days' })
+  RETENTION_JOBS_DAYS?: number = undefined;
+
   // Blob storage (uploaded file bytes)
   /**
    * Where file bytes live: the database, a directory (BLOB_DIR), an S3-compatible bucket, or

@@ -67,9 +67,10 @@ export const DEFAULT_ERROR_DOCS: Record<ErrorStatus, { description: string; summ
     message: new IdempotencyConflict('mail-4711', EXAMPLE_JOB_ID).message,
   },
   429: {
-    description: 'Too many requests: wait as long as the Retry-After header says, then try again.',
+    description:
+      'The tenant reached RATE_LIMIT_PER_MINUTE uploads: wait as long as the Retry-After header says, then try again.',
     summary: 'rate limited',
-    message: 'too many requests: at most 600 per minute; try again in 12 seconds',
+    message: 'too many uploads: 60 a minute for this tenant; try again in 12 s',
   },
   500: {
     description: 'A bug or an unexpected failure. The cause is logged under errorId, never sent.',

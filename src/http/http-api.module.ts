@@ -1,38 +1,30 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { ClassifierModule } from '../classifier/classifier.module';
 import { AllExceptionsFilter } from '../common/all-exceptions.filter';
-import { AppConfig } from '../config/app-config';
 import { JobsModule } from '../jobs/jobs.module';
 import { CategoriesController } from './categories.controller';
 import { CorrectionsController } from './corrections.controller';
 import { HealthHttpModule } from './health-http.module';
 import { JobsController } from './jobs.controller';
 import { WebhooksController } from './webhooks.controller';
+import { JobFilesController } from './job-files.controller';
+import { TenantRateLimiter } from '../rate-limits/tenant-rate-limiter';
+import { UploadRateLimitGuard } from './upload-rate-limit.guard';
 import { BlobUploadInterceptor } from './blob-upload.interceptor';
 import { createValidationPipe } from './pipes/validation.pipe';
 
 /**
- * The HTTP API: every controller, the upload interceptor, the rate limit, validation and the one
+ * The HTTP API: every controller, the upload interceptor, the per-tenant upload rate limit (counted in the database), validation and the one
  * exception filter. Imported by the HTTP role only; the domain modules it wraps hold no routes.
  */
 @Module({
-  imports: [
-    JobsModule,
-    ClassifierModule,
-    HealthHttpModule,
-    ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        throttlers: [{ name: 'default', ttl: 60_000, limit: config.uploads.rateLimitPerMinute }],
-        skipIf: () => config.uploads.rateLimitPerMinute === 0,
-      }),
-    }),
-  ],
-  controllers: [JobsController, CategoriesController, CorrectionsController, WebhooksController],
+  imports: [JobsModule, ClassifierModule, HealthHttpModule],
+  controllers: [JobsController, JobFilesController, CategoriesController, CorrectionsController, WebhooksController],
   providers: [
     BlobUploadInterceptor,
+    TenantRateLimiter,
+    UploadRateLimitGuard,
     { provide: APP_PIPE, useValue: createValidationPipe() },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
   ],

@@ -22,7 +22,6 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { StorageUnavailable } from '../common/errors';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
@@ -43,6 +42,7 @@ import { fileTooLargeMessage, notMultipartMessage } from './upload-messages';
 import { BAD_CURSOR_MESSAGE, OTHER_IMPLIED_MESSAGE } from '../jobs/jobs.service';
 import { boundedIntMessage } from './pipes/parse-bounded-int.pipe';
 import { BlobUploadInterceptor } from './blob-upload.interceptor';
+import { UploadRateLimitGuard } from './upload-rate-limit.guard';
 import type { StreamedUpload, UploadRequest } from './blob-upload.engine';
 
 @ApiTags('jobs')
@@ -53,7 +53,7 @@ export class JobsController {
 
   @Post('classify-documents-async')
   @HttpCode(202)
-  @UseGuards(ThrottlerGuard)
+  @UseGuards(UploadRateLimitGuard)
   @UseInterceptors(BlobUploadInterceptor)
   @ApiOperation({
     operationId: 'classifyDocumentsAsync',

@@ -34,6 +34,8 @@ export interface JobDetailsJson extends JobJson {
     sha256: string;
     page_count: number | null;
     blob_key: string | null;
+    /** Absent from databases migrated before 20261202000500. */
+    purged_at?: string | null;
   }>;
   documents: Array<{
     index: number;
@@ -86,6 +88,7 @@ export function jobDetailsFromJson(j: JobDetailsJson): JobDetails {
     sha256: f.sha256,
     pageCount: f.page_count,
     blobKey: f.blob_key,
+    purgedAt: maybeDate(f.purged_at ?? null),
   }));
   const documents: JobDocument[] = j.documents.map((d) => ({
     index: d.index,

@@ -21,7 +21,19 @@ export type CreateJobResult =
   /** The tenant used this Idempotency-Key before: `sameUpload` tells a retry from a conflict. */
   | { outcome: 'existing'; job: Job; sameUpload: boolean };
 
-export type RetryJobResult = { retried: boolean; job: Job };
+/** `purged`: not retried because retention deleted the job's files. */
+export type RetryJobResult = { retried: boolean; purged?: boolean; job: Job };
+
+/** An uploaded file of a job, for download: blobKey is null once retention purged it. */
+export interface StoredFile {
+  position: number;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  blobKey: string | null;
+  purgedAt: Date | null;
+}
 
 /**
  * Port: what the API does with jobs, always on behalf of one tenant (another tenant's job is not
@@ -40,4 +52,6 @@ export abstract class JobStore {
   /** Deletes the job's rows; answers the blob keys of its files, or null when unknown. */
   abstract deleteJob(tenantId: string, id: string): Promise<string[] | null>;
   abstract getDocument(tenantId: string, jobId: string, index: number): Promise<StoredDocument | null>;
+  /** The job's file at that position ({file: null}: no such file); null when the tenant has no such job. */
+  abstract getFile(tenantId: string, jobId: string, position: number): Promise<{ file: StoredFile | null } | null>;
 }

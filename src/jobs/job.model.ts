@@ -48,6 +48,8 @@ export interface JobFile {
   /** Known once the worker has read the file. */
   pageCount: number | null;
   blobKey: string | null;
+  /** When retention deleted the bytes and page text (RETENTION_FILES_DAYS); null while kept. */
+  purgedAt: Date | null;
 }
 
 /** One logical document: a page range of a file (today one per file, all its pages). */

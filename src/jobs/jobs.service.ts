@@ -1,14 +1,25 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { OTHER, Taxonomy } from '../classifier/taxonomy';
-import { IdempotencyConflict, InvalidRequest, JobNotFound, JobNotRetryable, PayloadTooLarge } from '../common/errors';
+import {
+  Conflict,
+  FileGone,
+  FileNotFound,
+  IdempotencyConflict,
+  InvalidRequest,
+  JobNotFound,
+  JobNotRetryable,
+  PayloadTooLarge,
+} from '../common/errors';
 import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
+import type { Readable } from 'node:stream';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { BlobStore } from '../storage/blob-store.port';
+import { BlobNotFound } from '../storage/blob-errors';
 import { WebhookSettingsService } from '../webhooks/webhook-settings.service';
 import type { Job, JobDetails, JobStatus, NewJobFile } from './job.model';
-import { JobStore, type JobPage } from './job-store.port';
+import { JobStore, type JobPage, type StoredFile } from './job-store.port';
 import { decodeCursor } from './sql-job.store';
 import { safeFilename } from './safe-filename';
 import { sniffContentType } from './upload-inspector';
@@ -134,10 +145,31 @@ export class JobsService {
   async retry(tenantId: string, id: string): Promise<Job> {
     const answer = isUuid(id) ? await this.store.retryJob(tenantId, id) : null;
     if (!answer) throw new JobNotFound(id);
+    if (answer.purged) {
+      throw new Conflict(
+        `job ${id}'s files were purged (RETENTION_FILES_DAYS), so it cannot run again; upload the files again`,
+      );
+    }
     if (!answer.retried) {
       throw new JobNotRetryable(id, answer.job.status);
     }
     return answer.job;
+  }
+
+  /** An uploaded file and its bytes, for the tenant only: 404 unknown, 410 purged by retention. */
+  async download(tenantId: string, jobId: string, position: number): Promise<{ file: StoredFile; body: Readable }> {
+    const answer = isUuid(jobId) ? await this.store.getFile(tenantId, jobId, position) : null;
+    if (!answer) throw new JobNotFound(jobId);
+    const { file } = answer;
+    if (!file) throw new FileNotFound(jobId, position);
+    if (file.purgedAt) throw new FileGone(jobId, position, file.purgedAt);
+    if (!file.blobKey) throw new FileNotFound(jobId, position, 'no stored bytes for the file');
+    try {
+      return { file, body: await this.blobs.get(file.blobKey) };
+    } catch (err) {
+      if (err instanceof BlobNotFound) throw new FileNotFound(jobId, position, 'lost the bytes of the file');
+      throw err;
+    }
   }
 
   /** Deletes the job, its files' bytes and its page text now. */

@@ -8,6 +8,7 @@ import {
   type JobPage,
   type RetryJobResult,
   type StoredDocument,
+  type StoredFile,
 } from './job-store.port';
 
 /** The API's JobStore: each method one function of supabase/migrations, over any transport. */
@@ -61,11 +62,13 @@ export class SqlJobStore extends JobStore {
   }
 
   async retryJob(tenantId: string, id: string): Promise<RetryJobResult | null> {
-    const answer = await this.db.call<{ retried: boolean; job: JobJson } | null>('inbox_retry_job', {
+    const answer = await this.db.call<{ retried: boolean; purged?: boolean; job: JobJson } | null>('inbox_retry_job', {
       p_tenant: tenantId,
       p_id: id,
     });
-    return answer ? { retried: answer.retried, job: jobFromJson(answer.job) } : null;
+    return answer
+      ? { retried: answer.retried, ...(answer.purged ? { purged: true } : {}), job: jobFromJson(answer.job) }
+      : null;
   }
 
   deleteJob(tenantId: string, id: string): Promise<string[] | null> {
@@ -91,6 +94,35 @@ export class SqlJobStore extends JobStore {
           text: doc.text,
         }
       : null;
+  }
+
+  async getFile(tenantId: string, jobId: string, position: number): Promise<{ file: StoredFile | null } | null> {
+    const answer = await this.db.call<{
+      file: {
+        position: number;
+        filename: string;
+        content_type: string;
+        size: number;
+        sha256: string;
+        blob_key: string | null;
+        purged_at: string | null;
+      } | null;
+    } | null>('inbox_get_file', { p_tenant: tenantId, p_job: jobId, p_position: position });
+    if (!answer) return null;
+    const f = answer.file;
+    return {
+      file: f
+        ? {
+            position: f.position,
+            filename: f.filename,
+            contentType: f.content_type,
+            size: f.size,
+            sha256: f.sha256,
+            blobKey: f.blob_key,
+            purgedAt: f.purged_at === null ? null : new Date(f.purged_at),
+          }
+        : null,
+    };
   }
 }
 

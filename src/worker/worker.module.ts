@@ -6,6 +6,7 @@ import { JobQueueModule } from '../jobs/job-queue.module';
 import { OcrModule } from '../ocr/ocr.module';
 import { PageImageRenderer } from '../ocr/page-image.renderer';
 import { DEFAULT_SANDBOX_LIMITS } from '../ocr/pdf/pdf-sandbox';
+import { RetentionModule } from '../retention/retention.module';
 import { BlobSweepModule, StorageModule } from '../storage/storage.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { DocumentPipeline } from './document-pipeline';
@@ -24,6 +25,7 @@ const VISION_PAGE_PIXELS = 1_000_000;
     JobQueueModule,
     StorageModule,
     BlobSweepModule,
+    RetentionModule,
     OcrModule,
     ClassifierModule,
     WebhooksModule,

@@ -297,15 +297,23 @@ describe('HTTP API without a worker running', () => {
     expect((await t.http.get(`/job/${body.job_id}`).expect(200)).body.status).toBe('cancelled');
   });
 
-  it('rate-limits uploads with a 429', async () => {
-    const statuses: number[] = [];
+  it('rate-limits uploads with a 429 that says when to come back', async () => {
+    const answers: Array<{ status: number; headers: Record<string, string>; body: Record<string, unknown> }> = [];
     for (let i = 0; i < 4; i++) {
-      statuses.push(
-        (await t.http.post('/classify-documents-async').attach('files', Buffer.from('hello'), 'h.txt')).status,
-      );
+      answers.push(await t.http.post('/classify-documents-async').attach('files', Buffer.from('hello'), 'h.txt'));
     }
+    const statuses = answers.map((a) => a.status);
     expect(statuses).toContain(429);
     expect(statuses.filter((s) => s === 202).length).toBeLessThanOrEqual(2);
+    const refused = answers.find((a) => a.status === 429)!;
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.body).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: `too many uploads: 3 a minute for this tenant; try again in ${retryAfter} s`,
+    });
   });
 });
 

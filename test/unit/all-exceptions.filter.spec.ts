@@ -6,13 +6,19 @@ import {
   IdempotencyConflict,
   JobNotFound,
   JobNotRetryable,
+  FileGone,
+  RateLimited,
   type DomainError,
 } from '../../src/common/errors';
 
 /** Runs the filter on one exception and returns the status and body it answered with. */
-function answer(exception: unknown): { status: number; body: unknown } {
-  const sent: { status: number; body: unknown } = { status: 0, body: undefined };
+function answer(exception: unknown): { status: number; body: unknown; headers?: Record<string, string> } {
+  const sent: { status: number; body: unknown; headers?: Record<string, string> } = { status: 0, body: undefined };
   const response = {
+    set(headers: Record<string, string>) {
+      sent.headers = { ...sent.headers, ...headers };
+      return this;
+    },
     status(code: number) {
       sent.status = code;
       return this;
@@ -48,6 +54,24 @@ describe('AllExceptionsFilter on the domain errors', () => {
     ],
   ])('%s answers %i %s', (error, statusCode, name, message) => {
     expect(answer(error)).toEqual({ status: statusCode, body: { statusCode, error: name, message } });
+  });
+
+  it('answers a RateLimited with its Retry-After header, and a purged file with 410', () => {
+    expect(answer(new RateLimited('too many uploads: 60 a minute for this tenant; try again in 12 s', 12))).toEqual({
+      status: 429,
+      headers: { 'Retry-After': '12' },
+      body: {
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: 'too many uploads: 60 a minute for this tenant; try again in 12 s',
+      },
+    });
+    const gone = answer(new FileGone(job, 0, new Date('2026-01-02T03:04:05Z')));
+    expect(gone.status).toBe(410);
+    expect(gone.body).toMatchObject({
+      error: 'Gone',
+      message: expect.stringContaining('purged on 2026-01-02T03:04:05'),
+    });
   });
 
   it('names each error class, and JobNotRetryable is a Conflict', () => {

@@ -123,6 +123,28 @@ export const JOB_COMPLETED_EXAMPLE: JobDto = {
     ],
     counts_by_type: { invoice: 1, receipt: 1 },
   },
+  files: [
+    {
+      position: 0,
+      filename: 'invoice.pdf',
+      content_type: 'application/pdf',
+      size: 48213,
+      sha256: '9f2c4e1b7a3d5f60c8e2b1a4d7f9e3c5b2a8d6f4e1c3b5a7d9f2e4c6b8a1d3f5',
+      page_count: 1,
+      download_url: `/job/${EXAMPLE_JOB_ID}/files/0`,
+      purged_at: null,
+    },
+    {
+      position: 1,
+      filename: 'receipt.jpg',
+      content_type: 'image/jpeg',
+      size: 312877,
+      sha256: '4b7d9e2f1a6c3e8b5d0f2a4c6e8b1d3f5a7c9e2b4d6f8a1c3e5b7d9f2a4c6e8b',
+      page_count: 1,
+      download_url: `/job/${EXAMPLE_JOB_ID}/files/1`,
+      purged_at: null,
+    },
+  ],
   events: [
     { id: '101', type: 'job.created', payload: { files: 2 }, created_at: CREATED_AT },
     { id: '102', type: 'job.started', payload: { attempt: 1, worker: 'worker-7f3a' }, created_at: STARTED_AT },

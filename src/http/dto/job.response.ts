@@ -149,9 +149,30 @@ export class JobSummaryDto {
   next_attempt_at!: string | null;
 }
 
+export class JobFileDto {
+  @ApiProperty({ description: '0-based position in the upload' }) position!: number;
+  @ApiProperty() filename!: string;
+  @ApiProperty({ example: 'application/pdf' }) content_type!: string;
+  @ApiProperty() size!: number;
+  @ApiProperty() sha256!: string;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'known once the file is read' })
+  page_count!: number | null;
+  @ApiProperty({ example: '/job/6f1c2b9e-2a5e-4d7f-9a43-2f7b8e3c1d10/files/0', description: 'GET downloads it' })
+  download_url!: string;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'when retention deleted its bytes and page text (results are kept); null while stored',
+  })
+  purged_at!: string | null;
+}
+
 export class JobDto extends JobSummaryDto {
   @ApiProperty({ type: JobResultDto })
   result!: JobResultDto;
+
+  @ApiProperty({ type: [JobFileDto], description: 'the uploaded files' })
+  files!: JobFileDto[];
 
   @ApiProperty({ type: [JobEventDto], description: "the job's timeline, oldest first" })
   events!: JobEventDto[];
@@ -207,7 +228,21 @@ export function toJobDto(job: JobDetails): JobDto {
   return {
     ...toJobSummary(job),
     result: { documents, counts_by_type: counts, ...(usage ? { usage } : {}) },
+    files: job.files.map((f) => toFileDto(job.id, f)),
     events: job.events.map(toEventDto),
+  };
+}
+
+function toFileDto(jobId: string, f: JobFile): JobFileDto {
+  return {
+    position: f.position,
+    filename: f.filename,
+    content_type: f.contentType,
+    size: f.size,
+    sha256: f.sha256,
+    page_count: f.pageCount,
+    download_url: `/job/${jobId}/files/${f.position}`,
+    purged_at: f.purgedAt?.toISOString() ?? null,
   };
 }
 

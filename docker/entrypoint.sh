@@ -1,0 +1,14 @@
+#!/bin/sh
+# The container's entrypoint: runs the role ROLE names, as PID 1 (exec), so SIGTERM reaches Node
+# and the worker hands its jobs back before it exits.
+set -eu
+cd "$(dirname "$0")/.."
+case "${ROLE:-server}" in
+  server) exec node dist/main.js "$@" ;;
+  worker) exec node dist/worker.js "$@" ;;
+  migrate) exec node dist/migrate.js "$@" ;;
+  *)
+    echo "ROLE=${ROLE} is not a role: use server, worker or migrate" >&2
+    exit 64
+    ;;
+esac
