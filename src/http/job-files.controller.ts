@@ -1,14 +1,10 @@
 import { Controller, Get, Res, StreamableFile } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiGoneResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { FileGone, FileNotFound } from '../common/errors';
+import { ApiErrorResponses } from './api-error-responses.decorator';
+import { EXAMPLE_JOB_ID } from './dto/examples';
+import { boundedIntMessage } from './pipes/parse-bounded-int.pipe';
 import { JobsService } from '../jobs/jobs.service';
 import { CurrentTenant } from '../tenants/request-principal';
 import { attachmentDisposition } from './content-disposition';
@@ -28,17 +24,31 @@ export class JobFilesController {
   })
   @ApiOkResponse({
     description: 'the file; Content-Type is its sniffed type, Content-Disposition an attachment with its name',
-    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    content: {
+      'application/octet-stream': {
+        schema: { type: 'string', format: 'binary' },
+        example: '%PDF-1.7 (the bytes as uploaded)',
+      },
+    },
     headers: {
       'Content-Disposition': { description: "attachment; filename*=UTF-8''<name>", schema: { type: 'string' } },
       'Content-Length': { schema: { type: 'integer' } },
     },
   })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'the position is no integer from 0 to 999' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: "another tenant's job, or no file at that position" })
-  @ApiGoneResponse({
-    type: ErrorResponseDto,
-    description: 'the file was purged by retention (RETENTION_FILES_DAYS); the job keeps its results',
+  @ApiErrorResponses({
+    400: {
+      description: 'The position is no integer from 0 to 999.',
+      examples: { 'bad position': boundedIntMessage('position', { min: 0, max: 999 }) },
+    },
+    404: {
+      description: "Another tenant's job, an unknown job, or no file at that position.",
+      examples: { 'no such file': new FileNotFound(EXAMPLE_JOB_ID, 3).message },
+    },
+    410: {
+      description: 'The file was purged by retention (RETENTION_FILES_DAYS); the job keeps its results.',
+      examples: { purged: new FileGone(EXAMPLE_JOB_ID, 0, new Date('2026-11-01T03:00:00Z')).message },
+    },
+    503: true,
   })
   async downloadJobFile(
     @CurrentTenant() tenantId: string,
