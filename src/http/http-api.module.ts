@@ -9,6 +9,8 @@ import { CategoriesController } from './categories.controller';
 import { CorrectionsController } from './corrections.controller';
 import { HealthHttpModule } from './health-http.module';
 import { JobsController } from './jobs.controller';
+import { JobEventsController } from './job-events.controller';
+import { LiveModule } from '../live/live.module';
 import { BlobUploadInterceptor } from './blob-upload.interceptor';
 
 /**
@@ -20,6 +22,7 @@ import { BlobUploadInterceptor } from './blob-upload.interceptor';
     JobsModule,
     ClassifierModule,
     HealthHttpModule,
+    LiveModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -28,7 +31,7 @@ import { BlobUploadInterceptor } from './blob-upload.interceptor';
       }),
     }),
   ],
-  controllers: [JobsController, CategoriesController, CorrectionsController],
+  controllers: [JobsController, JobEventsController, CategoriesController, CorrectionsController],
   providers: [
     BlobUploadInterceptor,
     {

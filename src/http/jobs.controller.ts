@@ -35,6 +35,9 @@ import { ErrorResponseDto } from '../common/error-response.dto';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
 import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSummary } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
+import { GetJobQuery } from './dto/live.query';
+import { JobFollower } from '../live/job-follower';
+import { CurrentTenant } from '../tenants/request-principal';
 import { DEFAULT_TENANT } from '../jobs/job.model';
 import { JobsService } from '../jobs/jobs.service';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
@@ -45,7 +48,10 @@ import type { StreamedUpload, UploadRequest } from './blob-upload.engine';
 @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'the database is unreachable' })
 @Controller()
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly follower: JobFollower,
+  ) {}
 
   @Post('classify-documents-async')
   @HttpCode(202)
@@ -96,10 +102,38 @@ export class JobsController {
   }
 
   @Get('job/:job_id')
-  @ApiOperation({ operationId: 'getJob', summary: 'Status, progress and per-document results of a job' })
+  @ApiOperation({
+    operationId: 'getJob',
+    summary: 'Status, progress and per-document results of a job',
+    description:
+      'With ?wait=N (at most 60) a pending or processing job is answered when its next event is written, or after ' +
+      'N seconds, whichever comes first; pass ?since_event= with the last event id you saw so a change between ' +
+      'your reads answers at once.',
+  })
   @ApiOkResponse({ type: JobDto })
-  async getJob(@JobIdParam() jobId: string): Promise<JobDto> {
-    return toJobDto(await this.jobs.get(DEFAULT_TENANT, jobId));
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'wait or since_event is out of range' })
+  async getJob(
+    @JobIdParam() jobId: string,
+    @CurrentTenant() tenantId: string,
+    @Query() query: GetJobQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobDto> {
+    if (query.wait) await this.waitForChange(tenantId, jobId, query, res);
+    return toJobDto(await this.jobs.get(tenantId, jobId));
+  }
+
+  /** Long poll: until the job's next event, N seconds, or the client hanging up. */
+  private async waitForChange(tenantId: string, jobId: string, query: GetJobQuery, res: Response): Promise<void> {
+    const gone = new AbortController();
+    const onClose = (): void => gone.abort();
+    res.once('close', onClose);
+    const signal = AbortSignal.any([gone.signal, AbortSignal.timeout(query.wait! * 1000)]);
+    try {
+      const since = query.since_event === undefined ? undefined : String(query.since_event);
+      await this.follower.waitForChange(tenantId, jobId, since, signal);
+    } finally {
+      res.off('close', onClose);
+    }
   }
 
   @Get('jobs')
