@@ -25,6 +25,7 @@ export class JobEventsWatcher implements OnModuleDestroy {
   private stopListening: (() => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly shutdown = new AbortController();
 
   constructor(private readonly settings: JobEventsWatcherSettings) {}
 
@@ -55,8 +56,17 @@ export class JobEventsWatcher implements OnModuleDestroy {
     return n;
   }
 
+  /**
+   * Aborts at shutdown, before the HTTP server closes: open streams and long polls end then (a
+   * client resumes with Last-Event-ID elsewhere) instead of holding the server open.
+   */
+  get stopping(): AbortSignal {
+    return this.shutdown.signal;
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
+    this.shutdown.abort();
     this.clearTimer();
     const stop = this.stopListening;
     this.stopListening = null;

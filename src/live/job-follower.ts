@@ -27,7 +27,8 @@ export class JobFollower {
    * signal aborts; null when the tenant has no such job. The subscription starts before the first
    * read, and ends when the batches end or the signal aborts.
    */
-  async follow(tenantId: string, jobId: string, afterId: string, signal: AbortSignal): Promise<JobEventFeed | null> {
+  async follow(tenantId: string, jobId: string, afterId: string, until: AbortSignal): Promise<JobEventFeed | null> {
+    const signal = AbortSignal.any([until, this.watcher.stopping]);
     const wakeup = new Wakeup();
     const unsubscribe = await this.watcher.subscribe(jobId, () => wakeup.set());
     let first: JobEventPage | null;
@@ -89,7 +90,13 @@ export class JobFollower {
    * already moved past `sinceEventId` answers at once: that closes the gap between a client's
    * read and its wait.
    */
-  async waitForChange(tenantId: string, jobId: string, sinceEventId: string | undefined, signal: AbortSignal): Promise<void> {
+  async waitForChange(
+    tenantId: string,
+    jobId: string,
+    sinceEventId: string | undefined,
+    until: AbortSignal,
+  ): Promise<void> {
+    const signal = AbortSignal.any([until, this.watcher.stopping]);
     const wakeup = new Wakeup();
     const unsubscribe = await this.watcher.subscribe(jobId, () => wakeup.set());
     try {
