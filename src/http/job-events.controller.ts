@@ -5,9 +5,10 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
+  ApiExtraModels,
   ApiServiceUnavailableResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ErrorResponseDto } from '../common/error-response.dto';
@@ -16,7 +17,7 @@ import type { LoggedJobEvent } from '../live/job-event-log';
 import { JobFollower } from '../live/job-follower';
 import { LiveSettings } from '../live/live-settings';
 import { CurrentTenant } from '../tenants/request-principal';
-import { JobEventsQuery, MAX_EVENT_ID } from './dto/live.query';
+import { JobEventsQuery, JobStreamEventDto, MAX_EVENT_ID } from './dto/live.dto';
 import { boundedIntMessage, parseBoundedInt } from './pipes/parse-bounded-int.pipe';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
 
@@ -59,15 +60,17 @@ export class JobEventsController {
       '(the event as JSON). A reconnecting EventSource sends Last-Event-ID itself and misses nothing. A comment ' +
       'line keeps an idle stream open every 15 s. 204 when the job is finished and has no event after the one named.',
   })
-  @ApiProduces('text/event-stream')
+  @ApiExtraModels(JobStreamEventDto)
   @ApiHeader({
     name: 'Last-Event-ID',
     required: false,
     description: 'the id of the last event received: the stream resumes after it',
   })
   @ApiOkResponse({
-    description: 'an event stream (text/event-stream)',
-    content: { 'text/event-stream': { schema: { type: 'string' }, example: STREAM_EXAMPLE } },
+    description: "an event stream: each event's `data` is one JobStreamEventDto as JSON",
+    content: {
+      'text/event-stream': { schema: { $ref: getSchemaPath(JobStreamEventDto) }, example: STREAM_EXAMPLE },
+    },
   })
   @ApiNoContentResponse({ description: 'the job is finished and has no event after Last-Event-ID: nothing to follow' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Last-Event-ID or after is not an event id' })
@@ -129,7 +132,14 @@ function resumeAfter(header: string | undefined, after: number | undefined): str
 
 /** One SSE event: the id to resume from, the type, and the event as one line of JSON. */
 function frame(jobId: string, e: LoggedJobEvent): string {
-  const data = JSON.stringify({ id: e.id, job_id: jobId, type: e.type, payload: e.payload, created_at: e.created_at });
+  const event: JobStreamEventDto = {
+    id: e.id,
+    job_id: jobId,
+    type: e.type,
+    payload: e.payload,
+    created_at: e.created_at,
+  };
+  const data = JSON.stringify(event);
   return `id: ${e.id}\nevent: ${e.type}\ndata: ${data}\n\n`;
 }
 

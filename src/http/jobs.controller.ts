@@ -35,7 +35,7 @@ import { ErrorResponseDto } from '../common/error-response.dto';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
 import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSummary } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
-import { GetJobQuery } from './dto/live.query';
+import { GetJobQuery } from './dto/live.dto';
 import { JobFollower } from '../live/job-follower';
 import { CurrentTenant } from '../tenants/request-principal';
 import { DEFAULT_TENANT } from '../jobs/job.model';

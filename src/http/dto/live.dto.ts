@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { OptionalBoundedInt } from './bounded-int.decorator';
 
 /** The largest event id a client can name (ids are bigints, far below this in practice). */
@@ -36,4 +37,25 @@ export class JobEventsQuery {
       'headers); the header wins when both are sent.',
   })
   after?: number;
+}
+
+/** The `data` of one event of GET /job/{job_id}/events. */
+export class JobStreamEventDto {
+  @ApiProperty({ description: 'the event id: send it as Last-Event-ID to resume after it', example: '42' })
+  id!: string;
+  @ApiProperty({ format: 'uuid', example: '6f1c2a9e-0d7b-4c1e-9a43-2f5b8c1d7e60' }) job_id!: string;
+  @ApiProperty({
+    description:
+      'job.created, job.started, document.completed, document.failed, job.retry_scheduled, job.lease_expired, ' +
+      'job.released, job.completed, job.failed, job.cancelled, job.retried',
+    example: 'document.completed',
+  })
+  type!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { index: 0, label: 'invoice', confidence: 0.97 },
+  })
+  payload!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time', example: '2026-12-02T10:00:01.480Z' }) created_at!: string;
 }
