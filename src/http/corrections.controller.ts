@@ -5,6 +5,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { CorrectionsService } from '../jobs/corrections.service';
@@ -37,6 +38,7 @@ export class CorrectionsController {
     type: ErrorResponseDto,
     description: 'The document has no text yet (still pending) or none could be read.',
   })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'the database is unreachable' })
   async labelDocument(
     @JobIdParam() jobId: string,
     @BoundedIntParam('position', { min: 0, max: MAX_INT32 }, "The document's position in the upload, from 0")

@@ -614,6 +614,10 @@ export type LabelDocumentErrors = {
      * The document has no text yet (still pending) or none could be read.
      */
     409: ErrorResponseDto;
+    /**
+     * the database is unreachable
+     */
+    503: ErrorResponseDto;
 };
 
 export type LabelDocumentError = LabelDocumentErrors[keyof LabelDocumentErrors];
