@@ -33,6 +33,11 @@ export class JobEventLog {
     const events = page.events.map((e) => ({ ...e, created_at: new Date(e.created_at).toISOString() }));
     return { status: page.status, lastEventId: page.last_event_id, events };
   }
+
+  /** Asks for NOTIFY on these jobs' events for `seconds` more (only watched jobs are notified). */
+  async watch(jobIds: string[], seconds: number): Promise<void> {
+    if (jobIds.length > 0) await this.db.call('inbox_watch_jobs', { p_jobs: jobIds, p_seconds: seconds });
+  }
 }
 
 /** Statuses a job stays in unless someone retries it: a live stream ends there. */

@@ -17,13 +17,14 @@ import { LiveSettings } from './live-settings';
     { provide: JobEventLog, useFactory: (db: DbFunctions) => new JobEventLog(db), inject: [DbFunctions] },
     {
       provide: JobEventsWatcher,
-      useFactory: (sql: SqlClient | null, settings: LiveSettings) =>
+      useFactory: (sql: SqlClient | null, log: JobEventLog, settings: LiveSettings) =>
         new JobEventsWatcher({
           listen: sql?.listen.bind(sql),
+          watch: (jobIds, seconds) => log.watch(jobIds, seconds),
           pollIntervalMs: settings.pollIntervalMs,
           safetyPollIntervalMs: settings.safetyPollIntervalMs,
         }),
-      inject: [{ token: SqlClient, optional: true }, LiveSettings],
+      inject: [{ token: SqlClient, optional: true }, JobEventLog, LiveSettings],
     },
     {
       provide: JobFollower,

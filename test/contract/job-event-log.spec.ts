@@ -58,6 +58,18 @@ describe.each(targets)('job event log on $name', (target) => {
     expect(await log.after('default', '00000000-0000-4000-8000-000000000000', '0', 10)).toBeNull();
   });
 
+  it('watches jobs for a while, renews a watch, and forgets the watches that ran out', async () => {
+    const [a, b, c] = [newJob(1).id, newJob(1).id, newJob(1).id];
+    await log.watch([a, b], -1); // already run out
+    await log.watch([a], 60); // renewed
+    await log.watch([c, c], 60);
+    const rows = await db.sql.query<{ job_id: string; live: boolean }>(
+      'select job_id, watched_until > now() as live from inbox_job_watches order by job_id',
+    );
+    expect(rows).toEqual([a, c].sort().map((job_id) => ({ job_id, live: true })));
+    await log.watch([], 60); // nothing to do, no call
+  });
+
   it('follows a job by polling where there is no LISTEN, to the end of its events', async () => {
     const watcher = new JobEventsWatcher({ pollIntervalMs: 20, safetyPollIntervalMs: 20 });
     const follower = new JobFollower(log, watcher);

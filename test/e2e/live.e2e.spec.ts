@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { DbFunctions } from '../../src/database/db-functions.port';
 import { SqlClient } from '../../src/database/sql-client.port';
@@ -240,30 +241,41 @@ describe.each(targets)('live progress on $name', (target) => {
     expect(h.watcher.subscriberCount()).toBe(0);
   });
 
-  it('notifies once per statement that logs events, with the jobs it touched', async () => {
+  it('notifies once per statement that logs events of watched jobs, with the jobs it touched', async () => {
     const sql = h.t.app.get(SqlClient);
+    const db = h.t.app.get(DbFunctions);
     const heard: string[] = [];
     const stop = await sql.listen(JOB_EVENTS_CHANNEL, (payload) => heard.push(payload));
     try {
       await h.queue.claim('w0', 100); // what earlier tests left pending
-      heard.length = 0;
       const a = await createJob(h, 1);
       const b = await createJob(h, 1);
-      await until(() => heard.includes(a) && heard.includes(b), 'the two creations to notify');
+      const unwatched = await createJob(h, 1);
+      await db.call('inbox_watch_jobs', { p_jobs: [a, b], p_seconds: 60 });
       heard.length = 0;
-      // Claiming both logs two job.started events in one statement: one notification, both ids.
+      // Claiming the three logs three job.started events in one statement: one notification,
+      // naming the two watched jobs only.
       const claimed = await h.queue.claim('w2', 10);
-      const ids = claimed.map((j) => j.id).sort();
-      expect(ids).toEqual([a, b].sort());
+      expect(claimed.map((j) => j.id).sort()).toEqual([a, b, unwatched].sort());
       await until(() => heard.length > 0, 'the claim to notify');
       expect(heard).toHaveLength(1);
-      expect(heard[0].split(',').sort()).toEqual(ids);
+      expect(heard[0].split(',').sort()).toEqual([a, b].sort());
+
+      // An unwatched job's event notifies nothing: the watched one committed after it is the first heard.
+      heard.length = 0;
+      await h.queue.record('w2', [done(unwatched, 0)]);
+      await h.queue.record('w2', [done(a, 0)]);
+      await until(() => heard.length > 0, 'the watched job to notify');
+      expect(heard).toEqual([a]);
 
       // Too many jobs for NOTIFY's 8000 bytes: an empty payload, meaning "anything changed".
+      const many = Array.from({ length: 250 }, () => randomUUID());
+      await db.call('inbox_watch_jobs', { p_jobs: many, p_seconds: 60 });
       heard.length = 0;
       await sql.query(
         `insert into inbox_job_events (tenant_id, job_id, type)
-         select 'default', gen_random_uuid(), 'test.bulk' from generate_series(1, 250)`,
+         select 'default', id, 'test.bulk' from unnest($1::uuid[]) id`,
+        [many],
       );
       await until(() => heard.length > 0, 'the bulk insert to notify');
       expect(heard).toEqual(['']);

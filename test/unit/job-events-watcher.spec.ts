@@ -22,12 +22,21 @@ class FakeListen {
 describe('JobEventsWatcher', () => {
   it('shares one LISTEN, wakes the jobs a notification names, and every job on an empty one', async () => {
     const fake = new FakeListen();
-    const watcher = new JobEventsWatcher({ listen: fake.listen, pollIntervalMs: 10, safetyPollIntervalMs: 600_000 });
+    const watched: string[][] = [];
+    const watcher = new JobEventsWatcher({
+      listen: fake.listen,
+      watch: async (ids) => void watched.push(ids),
+      pollIntervalMs: 10,
+      safetyPollIntervalMs: 600_000,
+    });
     const woken: string[] = [];
     const stopA = await watcher.subscribe('a', () => woken.push('a'));
     const stopB = await watcher.subscribe('b', () => woken.push('b'));
     await watcher.subscribe('c', () => woken.push('c'));
+    await watcher.subscribe('c', () => undefined);
     expect(fake.channels).toEqual([JOB_EVENTS_CHANNEL]);
+    // Each followed job is watched once, before its subscription answers.
+    expect(watched).toEqual([['a'], ['b'], ['c']]);
 
     fake.notify('a,b');
     expect(woken.sort()).toEqual(['a', 'b']);
@@ -41,7 +50,7 @@ describe('JobEventsWatcher', () => {
     stopB();
     fake.notify('a,b,c');
     expect(woken).toEqual(['c']);
-    expect(watcher.subscriberCount()).toBe(1);
+    expect(watcher.subscriberCount()).toBe(2);
 
     await watcher.onModuleDestroy();
     expect(fake.stopped).toBe(1);
