@@ -41,22 +41,18 @@ export class JobEventsWatcher implements OnModuleDestroy {
 
   /** Calls onChange whenever the job may have changed, until the returned function is called. */
   async subscribe(jobId: string, onChange: () => void): Promise<() => void> {
+    const listening = await this.ensureListening();
+    // Before the follower's next read: an event committed after the watch is notified, one
+    // committed before it is in that read. (A commit racing the watch, its trigger run before the
+    // watch and its commit after the read, is caught by the safety tick: late, never lost.)
+    if (listening) await this.ensureWatched(jobId);
     let set = this.followers.get(jobId);
     if (!set) this.followers.set(jobId, (set = new Set()));
     // A fresh function per subscription, so one follower subscribing twice is two subscribers.
     const callback = (): void => onChange();
     set.add(callback);
+    this.ensureTimer(listening);
     let done = false;
-    try {
-      const listening = await this.ensureListening();
-      // Before the follower's first read: an event committed after the watch is notified, one
-      // committed before it is in that read (the safety tick catches a commit racing the watch).
-      if (listening) await this.ensureWatched(jobId);
-      this.ensureTimer(listening);
-    } catch (err) {
-      this.remove(jobId, callback);
-      throw err;
-    }
     return () => {
       if (done) return;
       done = true;
@@ -79,7 +75,8 @@ export class JobEventsWatcher implements OnModuleDestroy {
     const watch = this.settings.watch;
     if (!watch) return Promise.resolve();
     let watched = this.watches.get(jobId);
-    if (!watched) {
+    // A watch asked for while nobody followed the job may have run out: ask again.
+    if (!watched || !this.followers.has(jobId)) {
       watched = watch([jobId], WATCH_SECONDS);
       this.watches.set(jobId, watched);
       watched.catch(() => this.watches.delete(jobId));

@@ -24,30 +24,21 @@ export class JobFollower {
 
   /**
    * The job's events after `afterId` ('0': all), as they come, until the job is finished or the
-   * signal aborts; null when the tenant has no such job. The subscription starts before the first
-   * read, and ends when the batches end or the signal aborts.
+   * signal aborts; null when the tenant has no such job. The first read checks the job before
+   * anything is watched; the subscription ends when the batches end or the signal aborts.
    */
   async follow(tenantId: string, jobId: string, afterId: string, until: AbortSignal): Promise<JobEventFeed | null> {
+    const first = await this.log.after(tenantId, jobId, afterId, PAGE_SIZE);
+    if (!first) return null;
+    if (first.events.length === 0 && FINISHED_STATUSES.has(first.status)) return { finished: true, batches: nothing() };
     const signal = AbortSignal.any([until, this.watcher.stopping]);
     const wakeup = new Wakeup();
     const unsubscribe = await this.watcher.subscribe(jobId, () => wakeup.set());
-    let first: JobEventPage | null;
-    try {
-      first = await this.log.after(tenantId, jobId, afterId, PAGE_SIZE);
-    } catch (err) {
-      unsubscribe();
-      throw err;
-    }
-    if (!first) {
-      unsubscribe();
-      return null;
-    }
-    if (first.events.length === 0 && FINISHED_STATUSES.has(first.status)) {
-      unsubscribe();
-      return { finished: true, batches: nothing() };
-    }
+    // What was committed between the first read and the subscription is read at once.
+    wakeup.set();
     // A generator's finally runs only once it has started: the abort ends the subscription too.
     signal.addEventListener('abort', unsubscribe, { once: true });
+    if (signal.aborted) unsubscribe();
     const batches = this.batches({ tenantId, jobId, afterId, first, wakeup, signal, unsubscribe });
     return { finished: false, batches };
   }
@@ -96,17 +87,20 @@ export class JobFollower {
     sinceEventId: string | undefined,
     until: AbortSignal,
   ): Promise<void> {
+    const first = await this.log.after(tenantId, jobId, sinceEventId ?? '0', 1);
+    if (!first || FINISHED_STATUSES.has(first.status)) return;
+    if (sinceEventId !== undefined && first.events.length > 0) return;
+    const since = sinceEventId ?? first.lastEventId ?? '0';
     const signal = AbortSignal.any([until, this.watcher.stopping]);
     const wakeup = new Wakeup();
     const unsubscribe = await this.watcher.subscribe(jobId, () => wakeup.set());
     try {
-      let since = sinceEventId;
-      while (!signal.aborted) {
-        const page = await this.log.after(tenantId, jobId, since ?? '0', 1);
-        if (!page || FINISHED_STATUSES.has(page.status)) return;
-        if (since === undefined) since = page.lastEventId ?? '0';
-        else if (page.events.length > 0) return;
+      // Read again once subscribed: a change between the first read and the subscription counts.
+      for (;;) {
+        const page = await this.log.after(tenantId, jobId, since, 1);
+        if (!page || FINISHED_STATUSES.has(page.status) || page.events.length > 0) return;
         await wakeup.wait(signal);
+        if (signal.aborted) return;
       }
     } finally {
       unsubscribe();
