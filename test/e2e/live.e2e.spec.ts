@@ -305,3 +305,20 @@ describe('live progress without LISTEN (as over Supabase RPC): polling', () => {
     await until(() => h.watcher.subscriberCount() === 0, 'the stream to unsubscribe');
   });
 });
+
+describe('live progress at shutdown', () => {
+  it('ends open streams and long polls so the server can close', async () => {
+    const h = await startApi(undefined, testSettings());
+    const jobId = await createJob(h, 1);
+    const stream = await SseStream.open(`${h.base}/job/${jobId}/events`);
+    expect((await stream.next())?.event).toBe('job.created');
+    const poll = fetch(`${h.base}/job/${jobId}?wait=60`);
+    await until(() => h.watcher.subscriberCount() === 2, 'the stream and the long poll to subscribe');
+    // Were they left open, closing would wait for them (60 s, and for ever for the stream).
+    await h.close();
+    expect(await stream.rest()).toEqual([]);
+    const answered = await poll;
+    expect(answered.status).toBe(200);
+    expect(((await answered.json()) as JobBody).status).toBe('pending');
+  });
+});
