@@ -4,5 +4,7 @@ module.exports = {
   rootDir: '.',
   setupFiles: ['<rootDir>/test/support/jest.setup.ts'],
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
+  // The generated client (clients/typescript) imports its modules as './x.js', which is x.ts here.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
 };

@@ -11,6 +11,8 @@ import { WebhooksController } from './webhooks.controller';
 import { JobFilesController } from './job-files.controller';
 import { TenantRateLimiter } from '../rate-limits/tenant-rate-limiter';
 import { UploadRateLimitGuard } from './upload-rate-limit.guard';
+import { JobEventsController } from './job-events.controller';
+import { LiveModule } from '../live/live.module';
 import { BlobUploadInterceptor } from './blob-upload.interceptor';
 import { createValidationPipe } from './pipes/validation.pipe';
 
@@ -19,8 +21,15 @@ import { createValidationPipe } from './pipes/validation.pipe';
  * exception filter. Imported by the HTTP role only; the domain modules it wraps hold no routes.
  */
 @Module({
-  imports: [JobsModule, ClassifierModule, HealthHttpModule],
-  controllers: [JobsController, JobFilesController, CategoriesController, CorrectionsController, WebhooksController],
+  imports: [JobsModule, ClassifierModule, HealthHttpModule, LiveModule],
+  controllers: [
+    JobsController,
+    JobEventsController,
+    JobFilesController,
+    CategoriesController,
+    CorrectionsController,
+    WebhooksController,
+  ],
   providers: [
     BlobUploadInterceptor,
     TenantRateLimiter,

@@ -27,6 +27,9 @@ import { StorageUnavailable } from '../common/errors';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
 import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSummary } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
+import { GetJobQuery } from './dto/live.dto';
+import { JobFollower } from '../live/job-follower';
+import { CurrentTenant } from '../tenants/request-principal';
 import { DEFAULT_TENANT } from '../jobs/job.model';
 import { JobsService } from '../jobs/jobs.service';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
@@ -49,7 +52,10 @@ import type { StreamedUpload, UploadRequest } from './blob-upload.engine';
 @ApiErrorResponses({ 503: true })
 @Controller()
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly follower: JobFollower,
+  ) {}
 
   @Post('classify-documents-async')
   @HttpCode(202)
@@ -143,11 +149,40 @@ export class JobsController {
     summary: 'Status, progress and per-document results of a job',
     description:
       'Poll until status is completed, failed or cancelled. result.documents has one entry per document, ' +
-      'each with its own status, document_type, confidence and error; events is the timeline.',
+      'each with its own status, document_type, confidence and error; events is the timeline. ' +
+      'With ?wait=N (at most 60) a pending or processing job is answered when its next event is written, or after ' +
+      'N seconds, whichever comes first; pass ?since_event= with the last event id you saw so a change between ' +
+      'your reads answers at once.',
   })
   @ApiOkResponse({ type: JobDto, description: 'the job', example: JOB_COMPLETED_EXAMPLE })
-  async getJob(@JobIdParam() jobId: string): Promise<JobDto> {
-    return toJobDto(await this.jobs.get(DEFAULT_TENANT, jobId));
+  @ApiErrorResponses({
+    400: {
+      description: 'wait or since_event is out of range.',
+      examples: { 'wait too long': boundedIntMessage('wait', { min: 0, max: 60 }) },
+    },
+  })
+  async getJob(
+    @JobIdParam() jobId: string,
+    @CurrentTenant() tenantId: string,
+    @Query() query: GetJobQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobDto> {
+    if (query.wait) await this.waitForChange(tenantId, jobId, query, res);
+    return toJobDto(await this.jobs.get(tenantId, jobId));
+  }
+
+  /** Long poll: until the job's next event, N seconds, or the client hanging up. */
+  private async waitForChange(tenantId: string, jobId: string, query: GetJobQuery, res: Response): Promise<void> {
+    const gone = new AbortController();
+    const onClose = (): void => gone.abort();
+    res.once('close', onClose);
+    const signal = AbortSignal.any([gone.signal, AbortSignal.timeout(query.wait! * 1000)]);
+    try {
+      const since = query.since_event === undefined ? undefined : String(query.since_event);
+      await this.follower.waitForChange(tenantId, jobId, since, signal);
+    } finally {
+      res.off('close', onClose);
+    }
   }
 
   @Get('jobs')

@@ -10,7 +10,7 @@ export const HEALTH_CHECK_STATUSES = [
 export const HEALTH_INDICATOR_STATUSES = ['up', 'degraded', 'down'] as const satisfies readonly HealthIndicatorStatus[];
 
 export class LivenessDto {
-  @ApiProperty({ enum: ['ok'], enumName: 'LivenessStatus' })
+  @ApiProperty({ enum: ['ok'], enumName: 'LivenessStatus', example: 'ok' })
   status!: 'ok';
 }
 
