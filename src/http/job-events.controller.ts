@@ -1,17 +1,15 @@
 import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiExtraModels,
-  ApiServiceUnavailableResponse,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ApiErrorResponses } from './api-error-responses.decorator';
 import { InvalidRequest, JobNotFound } from '../common/errors';
 import type { LoggedJobEvent } from '../live/job-event-log';
 import { JobFollower } from '../live/job-follower';
@@ -73,8 +71,15 @@ export class JobEventsController {
     },
   })
   @ApiNoContentResponse({ description: 'the job is finished and has no event after Last-Event-ID: nothing to follow' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Last-Event-ID or after is not an event id' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'the database is unreachable' })
+  @ApiErrorResponses({
+    400: {
+      description: 'Last-Event-ID or after is not an event id.',
+      examples: {
+        'bad Last-Event-ID': `${boundedIntMessage('Last-Event-ID', { min: 0, max: MAX_EVENT_ID })}: send the id of the last event received`,
+      },
+    },
+    503: true,
+  })
   async streamJobEvents(
     @JobIdParam() jobId: string,
     @CurrentTenant() tenantId: string,

@@ -703,7 +703,7 @@ export type StreamJobEventsData = {
 
 export type StreamJobEventsErrors = {
     /**
-     * Last-Event-ID or after is not an event id
+     * Last-Event-ID or after is not an event id.
      */
     400: ErrorResponseDto;
     /**
@@ -715,7 +715,7 @@ export type StreamJobEventsErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * the database is unreachable
+     * A dependency is unreachable (the job database, or the file store): the message names it. Try again shortly.
      */
     503: ErrorResponseDto;
 };
