@@ -37,7 +37,7 @@ describeCluster(title, () => {
     for (const p of [...workers, ...(server ? [server] : [])]) p.proc.kill('SIGKILL');
     await Promise.all([...workers, ...(server ? [server] : [])].map((p) => p.exited));
     pg?.destroy();
-  });
+  }, 60_000);
 
   it('answers 503 while the database is down, then recovers; workers reconnect; nothing lost or doubled', async () => {
     const before = await uploadMany(server.url, JOBS, (n) => [n % 2 ? RECEIPT : INVOICE, `${RECEIPT}\nref ${n}`]);

@@ -42,13 +42,13 @@ describePostgres('chaos (a): SIGKILL workers again and again while 1,000 jobs ru
     assertBuilt();
     db = await createPostgresDatabase();
     server = await startServer(db.url);
-  });
+  }, 60_000);
   afterAll(async () => {
     for (const w of everyWorker) w.proc.kill('SIGKILL');
     server?.proc.kill('SIGKILL');
     await Promise.all([...everyWorker, ...(server ? [server] : [])].map((p) => p.exited));
     await db?.drop();
-  });
+  }, 60_000);
 
   it('completes every job, records no document twice, and spends no attempt on a kill', async () => {
     const live: EntrypointProcess[] = [];
