@@ -80,7 +80,7 @@ export class AppConfig {
     /** How often the orphan sweep runs; 0: never. */
     sweepIntervalMs: number;
   };
-  readonly uploads: { maxFiles: number; maxFileBytes: number; rateLimitPerMinute: number };
+  readonly uploads: { maxFiles: number; maxFileBytes: number; idleTimeoutMs: number; rateLimitPerMinute: number };
   readonly limits: { fileTimeoutMs: number; maxPages: number; maxImagePixels: number };
   readonly ocr: {
     provider: OcrProvider;
@@ -145,6 +145,7 @@ export class AppConfig {
     this.uploads = {
       maxFiles: env.UPLOAD_MAX_FILES,
       maxFileBytes: env.UPLOAD_MAX_FILE_MB * 1024 * 1024,
+      idleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     };
     this.limits = {

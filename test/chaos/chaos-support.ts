@@ -31,7 +31,13 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return Object.assign(proc, { url });
+    if (
+      await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return Object.assign(proc, { url });
     if (proc.proc.exitCode !== null) break;
     await sleep(100);
   }

@@ -76,7 +76,12 @@ describeCluster(title, () => {
     expect([server, ...workers].map((p) => p.proc.exitCode)).toEqual([null, null, null]);
 
     pg.start();
-    await waitFor('readiness to answer 200 again', () => fetch(`${server.url}/health/ready`), (r) => r.ok, 60_000);
+    await waitFor(
+      'readiness to answer 200 again',
+      () => fetch(`${server.url}/health/ready`),
+      (r) => r.ok,
+      60_000,
+    );
     const after = await uploadMany(server.url, 20, (n) => [`${INVOICE}\nafter ${n}`]);
     const total = JOBS + after.length;
     const ledger = await waitFor(

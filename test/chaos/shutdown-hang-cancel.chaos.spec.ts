@@ -15,7 +15,8 @@ import {
 } from './chaos-support';
 
 const describePostgres = TEST_DATABASE_URL ? describe : describe.skip;
-if (!TEST_DATABASE_URL) console.warn('[chaos] TEST_DATABASE_URL is not set: the shutdown, hang and cancel cases are skipped');
+if (!TEST_DATABASE_URL)
+  console.warn('[chaos] TEST_DATABASE_URL is not set: the shutdown, hang and cancel cases are skipped');
 
 const ANSWER = completion(JSON.stringify({ label: 'receipt', confidence: 0.9, reasons: ['chaos'] }));
 
@@ -67,22 +68,41 @@ describePostgres('chaos (c, d, e): SIGTERM during work, a provider that hangs, a
     // Three one-document jobs, each a call of 1.5 s, against a grace of 20 s: they finish.
     const short = await Promise.all([0, 1, 2].map((n) => uploadText(server.url, [`${RECEIPT}\n${n}`])));
     const patient = worker({ WORKER_SHUTDOWN_GRACE_SECONDS: '20' });
-    await waitFor('three calls in flight', async () => openai.requests.length, (n) => n >= 3, 60_000, 20);
+    await waitFor(
+      'three calls in flight',
+      async () => openai.requests.length,
+      (n) => n >= 3,
+      60_000,
+      20,
+    );
     patient.proc.kill('SIGTERM');
     const patientExit = await patient.exited;
     const finished = await Promise.all(short.map(getJob));
 
     // Six documents of 1.5 s each against a grace of 1 s: handed back, then finished elsewhere.
     openai.reset();
-    const long = await uploadText(server.url, Array.from({ length: 6 }, (_, n) => `${INVOICE}\npage ${n}`));
+    const long = await uploadText(
+      server.url,
+      Array.from({ length: 6 }, (_, n) => `${INVOICE}\npage ${n}`),
+    );
     const hasty = worker({ WORKER_SHUTDOWN_GRACE_SECONDS: '1' });
-    await waitFor('the long job to be worked on', async () => openai.requests.length, (n) => n >= 1, 60_000, 20);
+    await waitFor(
+      'the long job to be worked on',
+      async () => openai.requests.length,
+      (n) => n >= 1,
+      60_000,
+      20,
+    );
     hasty.proc.kill('SIGTERM');
     const hastyExit = await hasty.exited;
     const handedBack = await getJob(long);
     openai.defaultReply = { status: 200, body: ANSWER };
     const second = worker();
-    const done = await waitFor('the long job to complete', () => getJob(long), (j) => j.status === 'completed');
+    const done = await waitFor(
+      'the long job to complete',
+      () => getJob(long),
+      (j) => j.status === 'completed',
+    );
     const doubled = [...documentLinesPerDocument([hasty, second]).values()].filter((n) => n > 1).length;
 
     report('(c) SIGTERM during work', [
@@ -112,7 +132,11 @@ describePostgres('chaos (c, d, e): SIGTERM during work, a provider that hangs, a
     // Two workers: had the lease (5 s) lapsed during the 7 s call, the idle one would take the job over.
     const [first, other] = [worker(env), worker(env)];
     const id = await uploadText(server.url, [RECEIPT]);
-    const job = await waitFor('the job to end', () => getJob(id), (j) => !['pending', 'processing'].includes(j.status));
+    const job = await waitFor(
+      'the job to end',
+      () => getJob(id),
+      (j) => !['pending', 'processing'].includes(j.status),
+    );
     const document = job.result.documents[0];
 
     report('(d) a provider that hangs', [
@@ -137,18 +161,34 @@ describePostgres('chaos (c, d, e): SIGTERM during work, a provider that hangs, a
     // A 10-minute lease: the first heartbeat is 200 s away, so only the NOTIFY can stop the job in time.
     const w = worker({ JOB_LEASE_SECONDS: '600', FILE_TIMEOUT_SECONDS: '600' });
     const id = await uploadText(server.url, [RECEIPT, INVOICE]);
-    await waitFor('the call to be in flight', async () => openai.requests.length, (n) => n >= 1, 60_000, 20);
+    await waitFor(
+      'the call to be in flight',
+      async () => openai.requests.length,
+      (n) => n >= 1,
+      60_000,
+      20,
+    );
     const cancelledAt = Date.now();
     const cancel = await fetch(`${server.url}/job/${id}/cancel`, { method: 'POST' });
     const stopLine = await w.waitForLine(/^Job cancelled or deleted; stopping it/, 60_000);
     const stoppedAfterMs = Date.now() - cancelledAt;
-    await waitFor('the hung call to be abandoned', async () => openai.abandoned, (n) => n >= 1, 60_000, 20);
+    await waitFor(
+      'the hung call to be abandoned',
+      async () => openai.abandoned,
+      (n) => n >= 1,
+      60_000,
+      20,
+    );
     const abandonedAfterMs = Date.now() - cancelledAt;
     const job = await getJob(id);
     // The worker is free again: the next job runs on it.
     openai.defaultReply = { status: 200, body: ANSWER };
     const next = await uploadText(server.url, [RECEIPT]);
-    const nextJob = await waitFor('the next job to complete', () => getJob(next), (j) => j.status === 'completed');
+    const nextJob = await waitFor(
+      'the next job to complete',
+      () => getJob(next),
+      (j) => j.status === 'completed',
+    );
 
     report('(e) a cancel mid-job', [
       `POST /job/{id}/cancel answered ${cancel.status} while the classifier call hung; heartbeat every 200 s (lease 600 s)`,
