@@ -63,6 +63,7 @@ describePostgres('hostile input through a server and a worker process on Postgre
   let server: ServerProcess;
   let worker: EntrypointProcess;
   const statuses: Array<[string, number]> = [];
+  let generated: Awaited<ReturnType<typeof generatedFiles>>;
 
   async function call(what: string, path: string, init?: RequestInit): Promise<Answer> {
     const res = await fetch(`${server.url}${path}`, init);
@@ -96,6 +97,7 @@ describePostgres('hostile input through a server and a worker process on Postgre
 
   /** Upload, then: a 4xx naming what was wrong, or a job whose every document has an outcome. */
   async function throughEverything(title: string, files: HostileFile[]): Promise<string> {
+    const started = Date.now();
     const answer = await upload(title, files).catch((err: Error) => {
       throw new Error(`${title}: ${err.message} (${String((err.cause as Error | undefined)?.message)})`);
     });
@@ -114,11 +116,14 @@ describePostgres('hostile input through a server and a worker process on Postgre
     const docs = job.result.documents.map((d) =>
       d.status === 'failed' ? `${d.filename}: failed ${d.error?.code}` : `${d.filename}: ${d.document_type}`,
     );
-    return `${title}: 202, job ${job.status}; ${docs.join('; ')}`;
+    return `${title}: 202, job ${job.status} (${((Date.now() - started) / 1000).toFixed(1)} s); ${docs.join('; ')}`;
   }
 
   beforeAll(async () => {
     assertBuilt();
+    // Made before any request: seconds of making them between two requests would let the
+    // server's keep-alive timeout close the connection fetch is about to reuse.
+    generated = await generatedFiles();
     db = await createPostgresDatabase();
     server = await startServer(db.url, { UPLOAD_IDLE_TIMEOUT_SECONDS: String(IDLE_SECONDS) });
     worker = startWorker(db.url, {
@@ -148,7 +153,7 @@ describePostgres('hostile input through a server and a worker process on Postgre
 
   it('generated hostile files: each a 4xx naming the file or a per-file error', async () => {
     const lines: string[] = [];
-    for (const { title, files } of await generatedFiles()) lines.push(await throughEverything(title, files));
+    for (const { title, files } of generated) lines.push(await throughEverything(title, files));
     report('generated hostile files', lines);
     expect(lines.find((l) => l.startsWith('zero bytes'))).toMatch(/400 "file 'empty.pdf' is empty"/);
     expect(lines.find((l) => l.startsWith('a type we do not read'))).toMatch(/415 .*tool\.txt/);
