@@ -71,6 +71,11 @@ export class PayloadTooLarge extends DomainError {
   readonly status = 413;
 }
 
+/** The client stopped sending the request body. */
+export class RequestTimeout extends DomainError {
+  readonly status = 408;
+}
+
 export class UnsupportedMediaType extends DomainError {
   readonly status = 415;
 }

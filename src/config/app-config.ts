@@ -82,7 +82,7 @@ export class AppConfig {
     sweepIntervalMs: number;
   };
   /** RATE_LIMIT_PER_MINUTE: uploads (job creations) per tenant per minute, counted in the database; 0: off. */
-  readonly uploads: { maxFiles: number; maxFileBytes: number; rateLimitPerMinute: number };
+  readonly uploads: { maxFiles: number; maxFileBytes: number; idleTimeoutMs: number; rateLimitPerMinute: number };
   readonly webhooks: {
     /** The default tenant's signing secret (WEBHOOK_SECRET); undefined: keep or generate one. */
     defaultTenantSecret?: string;
@@ -166,6 +166,7 @@ export class AppConfig {
     this.uploads = {
       maxFiles: env.UPLOAD_MAX_FILES,
       maxFileBytes: env.UPLOAD_MAX_FILE_MB * 1024 * 1024,
+      idleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     };
     this.webhooks = {

@@ -175,6 +175,13 @@ export class Environment {
   @Max(1024)
   UPLOAD_MAX_FILE_MB = 25;
 
+  /** An upload whose body sends no bytes for this long is answered 408 and its stored files removed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  UPLOAD_IDLE_TIMEOUT_SECONDS = 30;
+
   @Transform(toInt)
   @IsInt()
   @Min(0)

@@ -3,7 +3,14 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import type { Response } from 'express';
 import multer, { MulterError } from 'multer';
 import type { Observable } from 'rxjs';
-import { DomainError, idForMessage, InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../common/errors';
+import {
+  DomainError,
+  idForMessage,
+  InvalidRequest,
+  PayloadTooLarge,
+  RequestTimeout,
+  UnsupportedMediaType,
+} from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { DEFAULT_TENANT } from '../jobs/job.model';
 import { BlobStore } from '../storage/blob-store.port';
@@ -44,10 +51,64 @@ export class BlobUploadInterceptor implements NestInterceptor {
     if (contentType && !req.is('multipart/form-data')) {
       throw new UnsupportedMediaType(notMultipartMessage(idForMessage(contentType.split(';')[0].trim())));
     }
-    await new Promise<void>((resolve, reject) =>
-      this.upload(req, http.getResponse<Response>(), (err: unknown) => (err ? reject(this.explain(err)) : resolve())),
-    );
+    const res = http.getResponse<Response>();
+    await new Promise<void>((resolve, reject) => {
+      const stalled = this.watchForStall(req, res, reject);
+      this.upload(req, res, (err: unknown) => {
+        stalled.cancel();
+        if (err) reject(this.explain(err));
+        else resolve();
+      });
+    });
     return next.handle();
+  }
+
+  /**
+   * A body that stops arriving would hold the request (and its half-stored files) until Node's
+   * own 5-minute limit. After UPLOAD_IDLE_TIMEOUT_SECONDS without a byte it is answered 408, the
+   * request is failed so multer removes what it stored, and the connection is closed after the
+   * answer. Time the body spends paused by us (backpressure from a slow blob store) is not idle,
+   * and the verdict waits one turn of the event loop, so bytes that arrived while the loop was
+   * busy are counted before a busy server blames its client.
+   */
+  private watchForStall(req: UploadRequest, res: Response, reject: (err: unknown) => void): { cancel(): void } {
+    const { idleTimeoutMs } = this.config.uploads;
+    let lastActive = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    let check: NodeJS.Immediate | undefined;
+    const active = () => {
+      lastActive = Date.now();
+    };
+    const arm = (ms: number) => {
+      timer = setTimeout(() => (check = setImmediate(judge)), ms);
+    };
+    const judge = () => {
+      if (req.readableFlowing === false) {
+        active();
+        return arm(idleTimeoutMs);
+      }
+      const idle = Date.now() - lastActive;
+      if (idle < idleTimeoutMs) return arm(idleTimeoutMs - idle);
+      cancel();
+      const err = new RequestTimeout(
+        `the upload stalled: no bytes arrived for ${idleTimeoutMs / 1000} s; send the whole body without pausing`,
+      );
+      res.setHeader('Connection', 'close');
+      res.once('finish', () => req.destroy());
+      reject(err);
+      // Multer stops parsing and removes the files it stored.
+      req.emit('error', err);
+    };
+    const cancel = () => {
+      clearTimeout(timer);
+      clearImmediate(check);
+      req.off('data', active);
+      req.off('resume', active);
+    };
+    req.on('data', active);
+    req.on('resume', active);
+    arm(idleTimeoutMs);
+    return { cancel };
   }
 
   private explain(err: unknown): unknown {

@@ -39,6 +39,9 @@ export class FakeOpenAIServer {
   readonly requests: RecordedRequest[] = [];
   /** Most requests seen in flight at once. */
   maxInFlight = 0;
+  /** Hanging requests whose client gave up (closed the connection), e.g. on an abort. */
+  abandoned = 0;
+  private closing = false;
   private inFlight = 0;
   private readonly queue: Reply[] = [];
   private readonly hanging: ServerResponse[] = [];
@@ -75,9 +78,11 @@ export class FakeOpenAIServer {
     this.requests.length = 0;
     this.queue.length = 0;
     this.maxInFlight = 0;
+    this.abandoned = 0;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const res of this.hanging) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -94,6 +99,9 @@ export class FakeOpenAIServer {
     const reply = this.queue.shift() ?? this.defaultReply;
     if ('hang' in reply) {
       this.hanging.push(res);
+      res.once('close', () => {
+        if (!this.closing) this.abandoned++;
+      });
       return;
     }
     this.inFlight++;

@@ -95,6 +95,14 @@ describe('AppConfig', () => {
     );
   });
 
+  it('gives a stalled upload body 30 s by default, and refuses a limit of 0', () => {
+    expect(AppConfig.fromEnvironment({}).uploads.idleTimeoutMs).toBe(30_000);
+    expect(AppConfig.fromEnvironment({ UPLOAD_IDLE_TIMEOUT_SECONDS: '5' }).uploads.idleTimeoutMs).toBe(5000);
+    expect(() => AppConfig.fromEnvironment({ UPLOAD_IDLE_TIMEOUT_SECONDS: '0' })).toThrow(
+      /UPLOAD_IDLE_TIMEOUT_SECONDS=0: .*must not be less than 1/,
+    );
+  });
+
   it('treats blank optional settings as unset', () => {
     expect(AppConfig.fromEnvironment({ DATABASE_URL: '', OPENAI_API_KEY: ' ' }).database.kind).toBe('pglite');
   });
