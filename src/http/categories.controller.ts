@@ -1,26 +1,35 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { OTHER, Taxonomy } from '../classifier/taxonomy';
+import { OTHER, type Taxonomy } from '../classifier/taxonomy';
+import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
+import { CurrentTenant } from '../tenants/request-principal';
 import { CategoryListDto } from './dto/categories.dto';
 
 @ApiTags('categories')
 @Controller('categories')
 export class CategoriesController {
-  constructor(private readonly taxonomy: Taxonomy) {}
+  constructor(private readonly taxonomies: TenantTaxonomies) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listCategories', summary: 'The document types documents are classified into' })
+  @ApiOperation({
+    operationId: 'listCategories',
+    summary: "The document types documents are classified into (the caller's tenant's own taxonomy, if it has one)",
+  })
   @ApiOkResponse({ type: CategoryListDto })
-  listCategories(): CategoryListDto {
-    return {
-      categories: this.taxonomy.categories.map((c) => ({
-        id: c.id,
-        label: c.label,
-        description: c.description,
-        keywords: [...c.keywords],
-        ...(c.examples ? { examples: [...c.examples] } : {}),
-      })),
-      fallback: OTHER,
-    };
+  async listCategories(@CurrentTenant() tenantId: string): Promise<CategoryListDto> {
+    return toCategoryList(await this.taxonomies.forTenant(tenantId));
   }
+}
+
+export function toCategoryList(taxonomy: Taxonomy): CategoryListDto {
+  return {
+    categories: taxonomy.categories.map((c) => ({
+      id: c.id,
+      label: c.label,
+      description: c.description,
+      keywords: [...c.keywords],
+      ...(c.examples ? { examples: [...c.examples] } : {}),
+    })),
+    fallback: OTHER,
+  };
 }

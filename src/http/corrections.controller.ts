@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CorrectionsService } from '../jobs/corrections.service';
+import { CurrentTenant } from '../tenants/request-principal';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { CorrectionDto, RecordCorrectionDto } from './dto/correction.dto';
 import { BoundedIntParam, MAX_INT32 } from './pipes/parse-bounded-int.pipe';
@@ -42,8 +43,9 @@ export class CorrectionsController {
     @BoundedIntParam('position', { min: 0, max: MAX_INT32 }, "The document's position in the upload, from 0")
     position: number,
     @Body() body: RecordCorrectionDto,
+    @CurrentTenant() tenantId: string,
   ): Promise<CorrectionDto> {
-    const c = await this.corrections.record(jobId, position, body.label);
+    const c = await this.corrections.record(tenantId, jobId, position, body.label);
     return {
       job_id: c.jobId ?? jobId,
       position: c.position ?? position,

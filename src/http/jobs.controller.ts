@@ -35,7 +35,7 @@ import { ErrorResponseDto } from '../common/error-response.dto';
 import { ClassifyDocumentsDto } from './dto/upload.dto';
 import { JobAcceptedDto, JobDto, JobListDto, JobSummaryDto, toJobDto, toJobSummary } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
-import { DEFAULT_TENANT } from '../jobs/job.model';
+import { CurrentTenant } from '../tenants/request-principal';
 import { JobsService } from '../jobs/jobs.service';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
 import { BlobUploadInterceptor } from './blob-upload.interceptor';
@@ -98,16 +98,16 @@ export class JobsController {
   @Get('job/:job_id')
   @ApiOperation({ operationId: 'getJob', summary: 'Status, progress and per-document results of a job' })
   @ApiOkResponse({ type: JobDto })
-  async getJob(@JobIdParam() jobId: string): Promise<JobDto> {
-    return toJobDto(await this.jobs.get(DEFAULT_TENANT, jobId));
+  async getJob(@JobIdParam() jobId: string, @CurrentTenant() tenantId: string): Promise<JobDto> {
+    return toJobDto(await this.jobs.get(tenantId, jobId));
   }
 
   @Get('jobs')
   @ApiOperation({ operationId: 'listJobs', summary: 'Recent jobs, newest first, filtered by status' })
   @ApiOkResponse({ type: JobListDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
-  async listJobs(@Query() query: ListJobsQuery): Promise<JobListDto> {
-    const page = await this.jobs.list(DEFAULT_TENANT, query);
+  async listJobs(@Query() query: ListJobsQuery, @CurrentTenant() tenantId: string): Promise<JobListDto> {
+    const page = await this.jobs.list(tenantId, query);
     return { jobs: page.jobs.map(toJobSummary), next_cursor: page.nextCursor };
   }
 
@@ -118,8 +118,8 @@ export class JobsController {
     summary: 'Cancel a pending or running job (a finished job is returned unchanged)',
   })
   @ApiOkResponse({ type: JobSummaryDto })
-  async cancelJob(@JobIdParam() jobId: string): Promise<JobSummaryDto> {
-    return toJobSummary(await this.jobs.cancel(DEFAULT_TENANT, jobId));
+  async cancelJob(@JobIdParam() jobId: string, @CurrentTenant() tenantId: string): Promise<JobSummaryDto> {
+    return toJobSummary(await this.jobs.cancel(tenantId, jobId));
   }
 
   @Post('job/:job_id/retry')
@@ -130,15 +130,15 @@ export class JobsController {
   })
   @ApiOkResponse({ type: JobSummaryDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'the job is pending, running or completed' })
-  async retryJob(@JobIdParam() jobId: string): Promise<JobSummaryDto> {
-    return toJobSummary(await this.jobs.retry(DEFAULT_TENANT, jobId));
+  async retryJob(@JobIdParam() jobId: string, @CurrentTenant() tenantId: string): Promise<JobSummaryDto> {
+    return toJobSummary(await this.jobs.retry(tenantId, jobId));
   }
 
   @Delete('job/:job_id')
   @HttpCode(204)
   @ApiOperation({ operationId: 'deleteJob', summary: 'Delete a job, its files and their text, now' })
   @ApiNoContentResponse({ description: 'deleted' })
-  async deleteJob(@JobIdParam() jobId: string): Promise<void> {
-    await this.jobs.delete(DEFAULT_TENANT, jobId);
+  async deleteJob(@JobIdParam() jobId: string, @CurrentTenant() tenantId: string): Promise<void> {
+    await this.jobs.delete(tenantId, jobId);
   }
 }

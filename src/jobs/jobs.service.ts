@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Taxonomy } from '../classifier/taxonomy';
+import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
 import { IdempotencyConflict, InvalidRequest, JobNotFound, JobNotRetryable, PayloadTooLarge } from '../common/errors';
 import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
@@ -37,7 +37,7 @@ export class JobsService {
   constructor(
     private readonly store: JobStore,
     private readonly blobs: BlobStore,
-    private readonly taxonomy: Taxonomy,
+    private readonly taxonomies: TenantTaxonomies,
     private readonly config: AppConfig,
   ) {}
 
@@ -67,7 +67,7 @@ export class JobsService {
     }
     const narrowed = categories?.length ? [...new Set(categories)] : null;
     if (narrowed) {
-      const unknown = this.taxonomy.unknown(narrowed);
+      const unknown = (await this.taxonomies.forTenant(tenantId)).unknown(narrowed);
       if (unknown.length > 0) {
         throw new InvalidRequest(`unknown categories: ${unknown.join(', ')} (see GET /categories)`);
       }

@@ -21,8 +21,8 @@ export class JobRunner {
   async run(job: ClaimedJob, workerId: string, writer: OutcomeWriter, signal: AbortSignal): Promise<void> {
     const log = { jobId: job.id, tenantId: job.tenantId, workerId };
     this.logger.log({ ...log, attempt: job.attempts, documents: job.documents.length }, `Processing job ${job.id}`);
-    const categories = this.pipeline.categoriesFor(job);
     try {
+      const categories = await this.pipeline.categoriesFor(job);
       for (const document of job.documents) {
         if (signal.aborted) return;
         const outcome = await this.pipeline.process(job, document, categories, signal);

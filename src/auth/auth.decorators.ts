@@ -1,0 +1,26 @@
+import { SetMetadata } from '@nestjs/common';
+import type { ApiKeyRole } from '../tenants/request-principal';
+
+export const IS_PUBLIC = 'docInbox:public';
+export const REQUIRED_ROLE = 'docInbox:requiredRole';
+
+/** A route (or controller) anyone may call without a key: health probes, metrics. */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
+
+/**
+ * The least role a route needs, instead of the default by method (GET and HEAD: `read`; any
+ * other method: `write`). The keys API is `@RequiresRole('admin')`.
+ */
+export const RequiresRole = (role: ApiKeyRole): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_ROLE, role);
+
+const RANK: Record<ApiKeyRole, number> = { read: 0, write: 1, admin: 2 };
+
+/** admin can do all that write can, write all that read can. */
+export function roleAllows(held: ApiKeyRole, needed: ApiKeyRole): boolean {
+  return RANK[held] >= RANK[needed];
+}
+
+/** The role a route needs when it names none: reading for safe methods, writing for the rest. */
+export function defaultRoleFor(method: string): ApiKeyRole {
+  return ['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase()) ? 'read' : 'write';
+}
