@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { API_KEY_SCHEME, BEARER_SCHEME } from './auth/auth.decorators';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -9,6 +10,22 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'POST /classify-documents-async answers at once with a job id; poll GET /job/{job_id}.',
     )
     .setVersion('1')
+    // Every operation takes a key either way; @Public() ones (health) say `security: []`.
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'dik_ API key',
+        description: 'An API key (dik_…): `Authorization: Bearer <key>`',
+      },
+      BEARER_SCHEME,
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same API key in the X-API-Key header' },
+      API_KEY_SCHEME,
+    )
+    .addSecurityRequirements(BEARER_SCHEME)
+    .addSecurityRequirements(API_KEY_SCHEME)
     .build();
   return SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,

@@ -1,11 +1,24 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { DECORATORS } from '@nestjs/swagger';
 import type { ApiKeyRole } from '../tenants/request-principal';
 
 export const IS_PUBLIC = 'docInbox:public';
 export const REQUIRED_ROLE = 'docInbox:requiredRole';
 
-/** A route (or controller) anyone may call without a key: health probes, metrics. */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
+/** The OpenAPI security schemes (src/http-app.ts): every operation takes either, unless public. */
+export const BEARER_SCHEME = 'bearer';
+export const API_KEY_SCHEME = 'apiKey';
+
+/**
+ * A route (or controller) anyone may call without a key: health probes, metrics. In the OpenAPI
+ * document its operations carry `security: []` (no key needed).
+ */
+export const Public = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(IS_PUBLIC, true), noSecurityInOpenApi);
+
+function noSecurityInOpenApi(target: object, _key?: string | symbol, descriptor?: PropertyDescriptor): void {
+  Reflect.defineMetadata(DECORATORS.API_SECURITY, [], descriptor ? (descriptor.value as object) : target);
+}
 
 /**
  * The least role a route needs, instead of the default by method (GET and HEAD: `read`; any
