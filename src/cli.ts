@@ -92,13 +92,16 @@ function commandFor(
       try {
         categories = parseCategories(raw, file);
       } catch (err) {
-        throw new UsageError((err as Error).message.replace(/\n\s+- /g, '; '));
+        const [head, ...problems] = (err as Error).message.split('\n');
+        throw new UsageError(`${head} ${problems.map((line) => line.replace(/^\s*- /, '')).join('; ')}`);
       }
       return async (db, out) => {
         const tenants = new TenantStore(db.functions);
         await tenants.ensure(tenant);
         await tenants.update(tenant, { taxonomy: { categories } });
-        out(`tenant ${tenant} now classifies into its own ${categories.length} categories: ${categories.map((c) => c.id).join(', ')}`);
+        out(
+          `tenant ${tenant} now classifies into its own ${categories.length} categories: ${categories.map((c) => c.id).join(', ')}`,
+        );
       };
     }
     case 'tenants reset-taxonomy': {

@@ -2,7 +2,12 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { AppConfig } from '../config/app-config';
-import { OPEN_PRINCIPAL, type ApiKeyRole, type PrincipalRequest, type RequestPrincipal } from '../tenants/request-principal';
+import {
+  OPEN_PRINCIPAL,
+  type ApiKeyRole,
+  type PrincipalRequest,
+  type RequestPrincipal,
+} from '../tenants/request-principal';
 import { ApiKeyStore } from './api-key-store';
 import { Forbidden, Unauthenticated } from './auth-errors';
 import { defaultRoleFor, IS_PUBLIC, REQUIRED_ROLE, roleAllows } from './auth.decorators';

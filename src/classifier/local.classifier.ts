@@ -117,7 +117,8 @@ export class LocalClassifier extends Classifier {
     allowed: readonly Category[],
     taxonomy: readonly Category[] | null,
   ): Classification {
-    const name = (id: string) => allowed.find((c) => c.id === id)?.label ?? taxonomy?.find((c) => c.id === id)?.label ?? id;
+    const name = (id: string) =>
+      allowed.find((c) => c.id === id)?.label ?? taxonomy?.find((c) => c.id === id)?.label ?? id;
     const allowedIds = new Set(allowed.map((c) => c.id));
     const base = { classifier: 'local', model: LOCAL_MODEL_NAME };
     const overall = ranking[0];

@@ -16,7 +16,14 @@ import { RequiresRole } from '../auth/auth.decorators';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { InvalidRequest } from '../common/errors';
 import { CurrentPrincipal, type RequestPrincipal } from '../tenants/request-principal';
-import { ApiKeyDto, ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto, TENANT_ID_PATTERN, TENANT_ID_RULE } from './dto/api-key.dto';
+import {
+  ApiKeyDto,
+  ApiKeyListDto,
+  CreateApiKeyDto,
+  CreatedApiKeyDto,
+  TENANT_ID_PATTERN,
+  TENANT_ID_RULE,
+} from './dto/api-key.dto';
 
 /**
  * The admin API for keys. An admin key manages its own tenant's keys; the open service (no key
@@ -52,7 +59,9 @@ export class KeysController {
       ...toApiKeyDto(created.record),
       key: created.key,
       tenant_created: created.tenantCreated,
-      ...(created.tenantCreated && created.tenant.webhook_secret ? { webhook_secret: created.tenant.webhook_secret } : {}),
+      ...(created.tenantCreated && created.tenant.webhook_secret
+        ? { webhook_secret: created.tenant.webhook_secret }
+        : {}),
     };
   }
 

@@ -58,7 +58,10 @@ export class TenantController {
       categories = parseCategories(withoutFallback(raw), 'the taxonomy');
     } catch (err) {
       if (err instanceof TaxonomyFileError) {
-        const problems = err.message.split('\n').slice(1).map((line) => line.replace(/^\s*- /, ''));
+        const problems = err.message
+          .split('\n')
+          .slice(1)
+          .map((line) => line.replace(/^\s*- /, ''));
         throw new InvalidRequest(`invalid taxonomy: ${problems.join('; ')}`);
       }
       throw err;

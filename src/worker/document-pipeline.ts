@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Classifier, type TokenUsage } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
 import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
@@ -43,7 +43,8 @@ export class DocumentPipeline {
     /** Page images for a classifier that looks at pages; absent: none are offered. */
     @Optional() private readonly pageImages: PageImageRenderer | null = null,
     /** Each tenant's own taxonomy; absent (unit tests): `taxonomy` for every tenant. */
-    @Optional() private readonly tenantTaxonomies: TenantTaxonomies | null = null,
+    // @Inject: a `T | null` parameter's design type is Object, which names no provider.
+    @Optional() @Inject(TenantTaxonomies) private readonly tenantTaxonomies: TenantTaxonomies | null = null,
   ) {}
 
   /** The job's tenant's taxonomy, and the categories the upload narrowed it to (else all). */

@@ -3,7 +3,8 @@ import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { API_KEY_ROLES, type ApiKeyRole } from '../../tenants/request-principal';
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-export const TENANT_ID_RULE = 'tenant must be 1 to 63 lower-case letters, digits, _ or -, starting with a letter or digit';
+export const TENANT_ID_RULE =
+  'tenant must be 1 to 63 lower-case letters, digits, _ or -, starting with a letter or digit';
 
 export class CreateApiKeyDto {
   @ApiPropertyOptional({
