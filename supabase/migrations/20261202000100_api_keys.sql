@@ -75,8 +75,9 @@ declare
   v_key inbox_api_keys;
 begin
   update inbox_api_keys k set revoked_at = coalesce(k.revoked_at, now())
-  where (case when p_key ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-              then k.id = p_key::uuid else k.prefix = p_key end)
+  -- Compared as text: a cast of a prefix to uuid would fail, and CASE does not keep a planner
+  -- from folding it early.
+  where (k.id::text = lower(p_key) or k.prefix = p_key)
     and (p_tenant is null or k.tenant_id = p_tenant)
   returning * into v_key;
   if not found then return null; end if;
