@@ -277,6 +277,10 @@ describe('open mode: no key yet, on a loopback address', () => {
 
   it('serves the default tenant without a key until the first key exists, then wants one', async () => {
     await t.http.get('/jobs').expect(200);
+    const badRole = await t.http.post('/keys').send({ tenant: 'acme', role: 'owner' }).expect(400);
+    expect(badRole.body.message).toMatch(/role must be one of: admin, write, read/);
+    const badTenant = await t.http.post('/keys').send({ tenant: 'Acme Inc', role: 'read' }).expect(400);
+    expect(badTenant.body.message).toMatch(/tenant must be 1 to 63 lower-case letters/);
     // The open service is the default tenant's admin: it may make a key for any tenant.
     const made = await t.http.post('/keys').send({ tenant: 'acme', role: 'admin' }).expect(201);
     expect(made.body).toMatchObject({ tenant_id: 'acme', role: 'admin', tenant_created: true });
@@ -349,6 +353,19 @@ postgresOnly('the CLI beside a running server (PostgreSQL; skipped without TEST_
     expect(listed.stdout.join('\n')).not.toContain(key);
     const prefix = key.slice(0, 12);
     expect(listed.stdout.join('\n')).toContain(prefix);
+
+    const file = join(mkdtempSync(join(tmpdir(), 'doc-inbox-taxonomy-')), 'acme.yaml');
+    writeFileSync(file, MEMO_TAXONOMY);
+    const set = cli(['tenants', 'set-taxonomy', '--tenant', 'acme', '--file', file], env);
+    expect(set).toMatchObject({
+      status: 0,
+      lastLine: 'tenant acme now classifies into its own 2 categories: memo, timesheet',
+    });
+    const categories = await t.http.get('/categories').set('X-API-Key', key).expect(200);
+    expect(categories.body.categories.map((c: { id: string }) => c.id)).toEqual(['memo', 'timesheet']);
+    expect(cli(['tenants', 'reset-taxonomy', '--tenant', 'acme'], env).status).toBe(0);
+    const reset = await t.http.get('/categories').set('X-API-Key', key).expect(200);
+    expect(reset.body.categories.map((c: { id: string }) => c.id)).toContain('invoice');
 
     const revoked = cli(['keys', 'revoke', prefix], env);
     expect(revoked).toMatchObject({ status: 0 });
