@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { errorResponseOptions } from './http/api-error-responses.decorator';
+import { API_KEY_SCHEME, BEARER_SCHEME } from './auth/auth.decorators';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -16,6 +17,22 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('health', 'Liveness and readiness probes')
     // Any operation can fail unexpectedly: every one documents the 500 and its errorId.
     .addGlobalResponse(errorResponseOptions(500))
+    // Every operation takes a key either way; @Public() ones (health) say `security: []`.
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'dik_ API key',
+        description: 'An API key (dik_…): `Authorization: Bearer <key>`',
+      },
+      BEARER_SCHEME,
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same API key in the X-API-Key header' },
+      API_KEY_SCHEME,
+    )
+    .addSecurityRequirements(BEARER_SCHEME)
+    .addSecurityRequirements(API_KEY_SCHEME)
     .build();
   return SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,

@@ -8,13 +8,16 @@ import { SqlCorrectionStore } from './sql-correction.store';
 import { Taxonomy } from './taxonomy';
 import { loadTaxonomy } from './taxonomy.loader';
 import { TrainingExamples } from './training-examples';
+import { TenantTaxonomies } from './tenant-taxonomies';
+import { TenantsModule } from '../tenants/tenants.module';
 
 /**
- * Document classification: the taxonomy, the classifier chosen by CLASSIFIER_PROVIDER, and
- * corrections' store. Needs the global AppConfig and DbFunctions providers. No controllers: the
+ * Document classification: the taxonomy (the service's, and each tenant's through
+ * TenantTaxonomies), the classifier chosen by CLASSIFIER_PROVIDER, and corrections' store. Needs the global AppConfig and DbFunctions providers. No controllers: the
  * worker imports it too (its routes are in src/http, for the HTTP role only).
  */
 @Module({
+  imports: [TenantsModule],
   providers: [
     {
       provide: Taxonomy,
@@ -28,7 +31,8 @@ import { TrainingExamples } from './training-examples';
       inject: [CorrectionStore],
     },
     { provide: Classifier, useFactory: createClassifier, inject: [AppConfig, TrainingExamples, Taxonomy] },
+    TenantTaxonomies,
   ],
-  exports: [Classifier, Taxonomy, CorrectionStore],
+  exports: [Classifier, Taxonomy, TenantTaxonomies, CorrectionStore],
 })
 export class ClassifierModule {}

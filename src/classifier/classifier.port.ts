@@ -48,6 +48,13 @@ export interface ClassificationInput {
    * answer is one of them or 'other'.
    */
   categories: readonly Category[];
+  /**
+   * The tenant whose document this is: its corrections (and only its) train the model and give
+   * the examples. Absent: the default tenant.
+   */
+  tenantId?: string;
+  /** The tenant's whole taxonomy, when it has its own; absent: the classifier's (the service's). */
+  taxonomy?: readonly Category[];
   signal: AbortSignal;
   /**
    * Renders pages as PNG, on demand (only a classifier that looks at pages asks, and only for the

@@ -22,14 +22,16 @@ export interface NewCorrection extends Pick<Correction, 'filename' | 'label' | '
 }
 
 /**
- * Port: recorded corrections. The server records them and worker processes train on them, so
- * the store (not memory) is the truth; `revision` lets readers notice new ones cheaply.
+ * Port: recorded corrections, each tenant's apart (a tenant's corrections train only its own
+ * model). The server records them and worker processes train on them, so the store (not memory)
+ * is the truth; `revision` lets readers notice new ones cheaply. A tenant left out is the default
+ * tenant (the embedded service without keys).
  */
 export abstract class CorrectionStore {
   /** Records the label of one document; a second call for the same document replaces the first. */
   abstract record(correction: NewCorrection): Promise<Correction>;
-  /** The most recently recorded corrections first. */
-  abstract list(limit: number): Promise<Correction[]>;
-  /** Changes whenever a correction is recorded or replaced. */
-  abstract revision(): Promise<string>;
+  /** The tenant's most recently recorded corrections first. */
+  abstract list(limit: number, tenantId?: string): Promise<Correction[]>;
+  /** Changes whenever one of the tenant's corrections is recorded or replaced. */
+  abstract revision(tenantId?: string): Promise<string>;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   bestTypeConfidence,
   calibratedProbabilities,
@@ -71,12 +72,17 @@ export class LocalClassifier extends Classifier {
   async classify(input: ClassificationInput): Promise<Classification> {
     input.signal.throwIfAborted();
     if (!input.pages.some((p) => hasText(p.text))) return noTextClassification('local', LOCAL_MODEL_NAME);
-    return this.decide(await this.rank(input), input.categories);
+    return this.decide(await this.rank(input), input.categories, input.taxonomy ?? this.taxonomy);
   }
 
   /** Every type of the whole taxonomy (and the request's), scored and calibrated, best first. */
-  async rank(input: Pick<ClassificationInput, 'pages' | 'categories'>): Promise<RankedType[]> {
-    const model = await this.modelFor(this.allCategories(input.categories));
+  async rank(
+    input: Pick<ClassificationInput, 'pages' | 'categories' | 'tenantId' | 'taxonomy'>,
+  ): Promise<RankedType[]> {
+    const model = await this.modelFor(
+      this.allCategories(input.categories, input.taxonomy ?? this.taxonomy),
+      input.tenantId,
+    );
     const scores = model.score(input.pages.map((p) => ({ number: p.number, text: p.text })));
     const probabilities = calibratedProbabilities(
       scores.map((s) => s.score),
@@ -85,16 +91,18 @@ export class LocalClassifier extends Classifier {
     return scores.map((s, i) => ({ ...s, probability: probabilities[i] }));
   }
 
-  private allCategories(requested: readonly Category[]): readonly Category[] {
-    if (!this.taxonomy) return requested;
-    const known = new Set(this.taxonomy.map((c) => c.id));
+  private allCategories(requested: readonly Category[], taxonomy: readonly Category[] | null): readonly Category[] {
+    if (!taxonomy) return requested;
+    const known = new Set(taxonomy.map((c) => c.id));
     const extra = requested.filter((c) => !known.has(c.id));
-    return extra.length === 0 ? this.taxonomy : [...this.taxonomy, ...extra];
+    return extra.length === 0 ? taxonomy : [...taxonomy, ...extra];
   }
 
-  private async modelFor(categories: readonly Category[]): Promise<CentroidModel> {
-    const snapshot = this.examples ? await this.examples.current() : { revision: 'none', examples: [] };
-    const key = `${snapshot.revision}|${categories.map((c) => c.id).join(',')}`;
+  /** The model of the tenant's corrections (and only its) over these categories. */
+  private async modelFor(categories: readonly Category[], tenantId: string | undefined): Promise<CentroidModel> {
+    const snapshot = this.examples ? await this.examples.current(tenantId) : { revision: 'none', examples: [] };
+    // The revision names the tenant; the fingerprint tells taxonomies with the same ids apart.
+    const key = `${snapshot.revision}|${categoriesFingerprint(categories)}`;
     let model = this.models.get(key);
     if (!model) {
       model = CentroidModel.train(categories, snapshot.examples, this.settings.model);
@@ -104,8 +112,13 @@ export class LocalClassifier extends Classifier {
     return model;
   }
 
-  private decide(ranking: RankedType[], allowed: readonly Category[]): Classification {
-    const name = (id: string) => allowed.find((c) => c.id === id)?.label ?? this.nameOf(id);
+  private decide(
+    ranking: RankedType[],
+    allowed: readonly Category[],
+    taxonomy: readonly Category[] | null,
+  ): Classification {
+    const name = (id: string) =>
+      allowed.find((c) => c.id === id)?.label ?? taxonomy?.find((c) => c.id === id)?.label ?? id;
     const allowedIds = new Set(allowed.map((c) => c.id));
     const base = { classifier: 'local', model: LOCAL_MODEL_NAME };
     const overall = ranking[0];
@@ -166,10 +179,18 @@ export class LocalClassifier extends Classifier {
       ],
     };
   }
+}
 
-  private nameOf(id: string): string {
-    return this.taxonomy?.find((c) => c.id === id)?.label ?? id;
+const fingerprints = new WeakMap<readonly Category[], string>();
+
+/** What the categories are (ids, keywords, descriptions), memoised per list. */
+function categoriesFingerprint(categories: readonly Category[]): string {
+  let fingerprint = fingerprints.get(categories);
+  if (!fingerprint) {
+    fingerprint = createHash('sha1').update(JSON.stringify(categories)).digest('base64url');
+    fingerprints.set(categories, fingerprint);
   }
+  return fingerprint;
 }
 
 function evidenceFor(s: ClassScore): string[] {

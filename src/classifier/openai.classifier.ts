@@ -134,7 +134,7 @@ export class OpenAIClassifier extends Classifier {
 
   private async messages(input: ClassificationInput, images: readonly BudgetedImage[]): Promise<ChatMessage[]> {
     const system = systemPrompt(input.categories);
-    const examples = await this.fewShot(input.categories);
+    const examples = await this.fewShot(input.categories, input.tenantId);
     let few = fewShotMessages(examples);
     const fixed = estimateTokens(system) + MESSAGE_OVERHEAD_TOKENS;
     const fewTokens = few.reduce((n, m) => n + estimateTokens(m.content) + MESSAGE_OVERHEAD_TOKENS, 0);
@@ -153,10 +153,11 @@ export class OpenAIClassifier extends Classifier {
   }
 
   /** The most recent corrections whose label this request allows. */
-  private async fewShot(categories: readonly Category[]): Promise<FewShotExample[]> {
+  private async fewShot(categories: readonly Category[], tenantId: string | undefined): Promise<FewShotExample[]> {
     if (!this.examples || this.settings.fewShotExamples <= 0) return [];
     const allowed = new Set([...categories.map((c) => c.id), OTHER]);
-    const { examples } = await this.examples.current();
+    // Only the document's own tenant's corrections: never another tenant's text in a prompt.
+    const { examples } = await this.examples.current(tenantId);
     return examples
       .filter((e) => allowed.has(e.label) && hasText(e.text))
       .slice(0, this.settings.fewShotExamples)

@@ -13,15 +13,9 @@ interface CorrectionJson {
   updated_at: string;
 }
 
-/**
- * CorrectionStore over the migration's functions (any transport). Training reads the default
- * tenant's corrections: one model per tenant comes with API keys and tenants.
- */
+/** CorrectionStore over the migration's functions (any transport); every read is one tenant's. */
 export class SqlCorrectionStore extends CorrectionStore {
-  constructor(
-    private readonly db: DbFunctions,
-    private readonly trainingTenant = DEFAULT_TENANT,
-  ) {
+  constructor(private readonly db: DbFunctions) {
     super();
   }
 
@@ -39,16 +33,16 @@ export class SqlCorrectionStore extends CorrectionStore {
     );
   }
 
-  async list(limit: number): Promise<Correction[]> {
+  async list(limit: number, tenantId = DEFAULT_TENANT): Promise<Correction[]> {
     const rows = await this.db.call<CorrectionJson[]>('inbox_list_corrections', {
-      p_tenant: this.trainingTenant,
+      p_tenant: tenantId,
       p_limit: limit,
     });
     return rows.map(toCorrection);
   }
 
-  revision(): Promise<string> {
-    return this.db.call<string>('inbox_corrections_revision', { p_tenant: this.trainingTenant });
+  revision(tenantId = DEFAULT_TENANT): Promise<string> {
+    return this.db.call<string>('inbox_corrections_revision', { p_tenant: tenantId });
   }
 }
 

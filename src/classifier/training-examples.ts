@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { DEFAULT_TENANT } from '../jobs/job.model';
 import type { Correction, CorrectionStore } from './correction-store.port';
 
 export interface TrainingExamplesSettings {
@@ -17,17 +18,23 @@ export interface ExampleSnapshot {
   examples: readonly Correction[];
 }
 
+/** One tenant's examples as this process last saw them. */
+interface TenantSnapshot {
+  snapshot: ExampleSnapshot;
+  checkedAt: number;
+  inflight: Promise<ExampleSnapshot> | null;
+}
+
 /**
- * The recorded corrections as this process last saw them. The server records corrections and
- * separate worker processes classify, so each process polls the store's cheap revision at most
- * every `refreshMs` and reloads only when it changed. A store outage never fails a document:
- * the last snapshot (or none) is used and a warning logged.
+ * The recorded corrections as this process last saw them, one set per tenant (a tenant's
+ * corrections train only that tenant's model). The server records corrections and separate
+ * worker processes classify, so each process polls the store's cheap revision at most every
+ * `refreshMs` per tenant and reloads only when it changed. A store outage never fails a
+ * document: the last snapshot (or none) is used and a warning logged.
  */
 export class TrainingExamples {
   private readonly logger = new Logger(TrainingExamples.name);
-  private snapshot: ExampleSnapshot = { revision: 'none', examples: [] };
-  private checkedAt = Number.NEGATIVE_INFINITY;
-  private inflight: Promise<ExampleSnapshot> | null = null;
+  private readonly tenants = new Map<string, TenantSnapshot>();
 
   constructor(
     private readonly store: CorrectionStore,
@@ -35,24 +42,38 @@ export class TrainingExamples {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  current(): Promise<ExampleSnapshot> {
-    if (this.now() - this.checkedAt < this.settings.refreshMs) return Promise.resolve(this.snapshot);
-    // One refresh at a time: concurrent documents share it.
-    this.inflight ??= this.refresh().finally(() => (this.inflight = null));
-    return this.inflight;
+  /** The tenant's examples; the revision is the tenant's, prefixed with its id. */
+  current(tenantId: string = DEFAULT_TENANT): Promise<ExampleSnapshot> {
+    let state = this.tenants.get(tenantId);
+    if (!state) {
+      state = {
+        snapshot: { revision: `${tenantId}:none`, examples: [] },
+        checkedAt: Number.NEGATIVE_INFINITY,
+        inflight: null,
+      };
+      this.tenants.set(tenantId, state);
+    }
+    if (this.now() - state.checkedAt < this.settings.refreshMs) return Promise.resolve(state.snapshot);
+    // One refresh at a time per tenant: concurrent documents share it.
+    const tenant = state;
+    tenant.inflight ??= this.refresh(tenantId, tenant).finally(() => (tenant.inflight = null));
+    return tenant.inflight;
   }
 
-  private async refresh(): Promise<ExampleSnapshot> {
+  private async refresh(tenantId: string, state: TenantSnapshot): Promise<ExampleSnapshot> {
     try {
-      const revision = await this.store.revision();
-      if (revision !== this.snapshot.revision) {
-        const examples = await this.store.list(this.settings.limit);
-        this.snapshot = { revision, examples };
+      // Revisions are per tenant and could coincide across tenants: models are cached by this.
+      const revision = `${tenantId}:${await this.store.revision(tenantId)}`;
+      if (revision !== state.snapshot.revision) {
+        const examples = await this.store.list(this.settings.limit, tenantId);
+        state.snapshot = { revision, examples };
       }
     } catch (e) {
-      this.logger.warn(`could not read corrections, using the last ones seen: ${(e as Error).message}`);
+      this.logger.warn(
+        `could not read tenant ${tenantId}'s corrections, using the last ones seen: ${(e as Error).message}`,
+      );
     }
-    this.checkedAt = this.now();
-    return this.snapshot;
+    state.checkedAt = this.now();
+    return state.snapshot;
   }
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import pino from 'pino';
+import ipaddr from 'ipaddr.js';
 import { ConfigError, Environment, parseEnvironment } from './environment';
 
 export type OcrProvider = 'textract' | 'paddle' | 'tesseract' | 'none';
@@ -52,6 +53,19 @@ export type BlobStoreTarget =
  */
 export class AppConfig {
   readonly port: number;
+  /** Where the API listens (HOST; unset: 127.0.0.1, or 0.0.0.0 in production). */
+  readonly host: string;
+  readonly auth: {
+    /** AUTH_DISABLED=true: no key is checked; every request is the default tenant's admin. */
+    disabled: boolean;
+    /**
+     * Keys are required even while none exists (a non-loopback HOST, or NODE_ENV=production): a
+     * keyless request is never let in open, and the server does not start without an active key.
+     */
+    required: boolean;
+    /** NODE_ENV=production. */
+    production: boolean;
+  };
   readonly logLevel: string;
   readonly database: DatabaseTarget;
   /** How a process reaches its database at boot. */
@@ -128,6 +142,13 @@ export class AppConfig {
   constructor(env: Environment) {
     const problems: string[] = [];
     this.port = env.PORT;
+    const production = env.NODE_ENV === 'production';
+    this.host = env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+    this.auth = {
+      disabled: env.AUTH_DISABLED === 'true',
+      required: production || !isLoopbackHost(this.host),
+      production,
+    };
     this.logLevel = env.LOG_LEVEL;
     const supabase = supabaseProject(env, problems);
     this.database = env.DATABASE_URL
@@ -340,4 +361,12 @@ function redactPaths(value: string, problems: string[]): string[] {
     }
   }
   return paths;
+}
+
+/** localhost, 127.0.0.0/8, ::1 (and ::ffff:127.x): only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true;
+  if (!ipaddr.isValid(host)) return false;
+  const address = ipaddr.process(host);
+  return address.range() === 'loopback';
 }

@@ -31,6 +31,30 @@ export class Environment {
   @Max(65535)
   PORT = 3000;
 
+  /**
+   * The address the API listens on. Unset: 127.0.0.1 (this machine only), or 0.0.0.0 with
+   * NODE_ENV=production. On a non-loopback address the server needs an API key (or AUTH_DISABLED).
+   */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^(localhost|[0-9.]+|[0-9a-fA-F:]+|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$/, {
+    message: 'HOST must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name',
+  })
+  HOST?: string = undefined;
+
+  /** Read only to tell production (`production`): then API keys are required wherever it listens. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  NODE_ENV?: string = undefined;
+
+  /**
+   * `true`: serve without API keys on purpose, on any address, in production too: every request is
+   * the default tenant's admin and keys are not checked.
+   */
+  @IsIn(['true', 'false'])
+  AUTH_DISABLED = 'false';
+
   @Transform(blankToUndefined)
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// connection string' })

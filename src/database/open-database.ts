@@ -12,13 +12,14 @@ import { DatabaseConnection, SqlDatabaseConnection } from './database-connection
 import { SqlDbFunctions } from './sql-db-functions';
 
 /** Which process opens the database: it names the connections and picks the boot timeout. */
-export type DatabaseRole = 'server' | 'worker' | 'migrate';
+export type DatabaseRole = 'server' | 'worker' | 'migrate' | 'cli';
 
 /** application_name per role, shown in pg_stat_activity (DATABASE_APPLICATION_NAME overrides). */
 export const APPLICATION_NAMES: Record<DatabaseRole, string> = {
   server: 'doc-inbox-server',
   worker: 'doc-inbox-worker',
   migrate: 'doc-inbox-migrate',
+  cli: 'doc-inbox-cli',
 };
 
 /** The part of a logger boot needs: Nest's Logger, or the pino one the entrypoints make before Nest. */

@@ -12,7 +12,7 @@ import {
   UnsupportedMediaType,
 } from '../common/errors';
 import { AppConfig } from '../config/app-config';
-import { DEFAULT_TENANT } from '../jobs/job.model';
+import { principalOf, type PrincipalRequest } from '../tenants/request-principal';
 import { BlobStore } from '../storage/blob-store.port';
 import { BlobUploadEngine, type StreamedUpload, type UploadRequest } from './blob-upload.engine';
 import { fileTooLargeMessage, notMultipartMessage } from './upload-messages';
@@ -20,7 +20,7 @@ import { fileTooLargeMessage, notMultipartMessage } from './upload-messages';
 /**
  * Parses the multipart upload with the configured limits, streaming each file of field `files`
  * into the BlobStore as it arrives (BlobUploadEngine). Before multer runs it gives the request
- * its target: the tenant (a guard may have set `req.uploadTarget` already) and a fresh job id,
+ * its target: the caller's tenant (req.principal, set by ApiKeyGuard) and a fresh job id,
  * so the handler finds `req.files` as StreamedUpload[] and `req.uploadTarget.jobId` to create
  * the job under. Multer's errors become domain errors that say which limit was hit and, for a
  * file over the size limit, which file. On success the blobs are the handler's to commit or
@@ -44,8 +44,9 @@ export class BlobUploadInterceptor implements NestInterceptor {
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const http = context.switchToHttp();
-    const req = http.getRequest<UploadRequest>();
-    req.uploadTarget ??= { tenantId: DEFAULT_TENANT, jobId: randomUUID() };
+    const req = http.getRequest<UploadRequest & PrincipalRequest>();
+    // The guard ran first: the files go under the caller's tenant.
+    req.uploadTarget ??= { tenantId: principalOf(req).tenantId, jobId: randomUUID() };
     // Multer skips a body that is not multipart, which would end as a puzzling "no files".
     const contentType = req.headers['content-type'];
     if (contentType && !req.is('multipart/form-data')) {

@@ -1,33 +1,40 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { OTHER, Taxonomy } from '../classifier/taxonomy';
+import { OTHER, type Taxonomy } from '../classifier/taxonomy';
+import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
+import { CurrentTenant } from '../tenants/request-principal';
 import { CategoryListDto } from './dto/categories.dto';
 import { CATEGORY_LIST_EXAMPLE } from './dto/examples';
 
 @ApiTags('categories')
 @Controller('categories')
 export class CategoriesController {
-  constructor(private readonly taxonomy: Taxonomy) {}
+  constructor(private readonly taxonomies: TenantTaxonomies) {}
 
   @Get()
   @ApiOperation({
     operationId: 'listCategories',
     summary: 'The document types documents are classified into',
     description:
-      "The taxonomy in effect: each category's id is a document_type value and a valid categories entry " +
-      'of an upload. A document that fits none is given the fallback.',
+      "The taxonomy in effect for the caller's tenant (its own, if it set one with PUT /tenant/taxonomy): each " +
+      "category's id is a document_type value and a valid categories entry of an upload. A document that fits " +
+      'none is given the fallback.',
   })
   @ApiOkResponse({ type: CategoryListDto, description: 'the taxonomy', example: CATEGORY_LIST_EXAMPLE })
-  listCategories(): CategoryListDto {
-    return {
-      categories: this.taxonomy.categories.map((c) => ({
-        id: c.id,
-        label: c.label,
-        description: c.description,
-        keywords: [...c.keywords],
-        ...(c.examples ? { examples: [...c.examples] } : {}),
-      })),
-      fallback: OTHER,
-    };
+  async listCategories(@CurrentTenant() tenantId: string): Promise<CategoryListDto> {
+    return toCategoryList(await this.taxonomies.forTenant(tenantId));
   }
+}
+
+export function toCategoryList(taxonomy: Taxonomy): CategoryListDto {
+  return {
+    categories: taxonomy.categories.map((c) => ({
+      id: c.id,
+      label: c.label,
+      description: c.description,
+      keywords: [...c.keywords],
+      ...(c.examples ? { examples: [...c.examples] } : {}),
+    })),
+    fallback: OTHER,
+  };
 }

@@ -4,6 +4,7 @@ import { CorrectionsService } from '../jobs/corrections.service';
 import { DocumentNotFound } from '../common/errors';
 import { ApiErrorResponses } from './api-error-responses.decorator';
 import { CORRECTION_EXAMPLE, EXAMPLE_JOB_ID } from './dto/examples';
+import { CurrentTenant } from '../tenants/request-principal';
 import { CorrectionDto, RecordCorrectionDto } from './dto/correction.dto';
 import { boundedIntMessage, BoundedIntParam, MAX_INT32 } from './pipes/parse-bounded-int.pipe';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
@@ -48,8 +49,9 @@ export class CorrectionsController {
     @BoundedIntParam('position', { min: 0, max: MAX_INT32 }, "The document's position in the upload, from 0")
     position: number,
     @Body() body: RecordCorrectionDto,
+    @CurrentTenant() tenantId: string,
   ): Promise<CorrectionDto> {
-    const c = await this.corrections.record(jobId, position, body.label);
+    const c = await this.corrections.record(tenantId, jobId, position, body.label);
     return {
       job_id: c.jobId ?? jobId,
       position: c.position ?? position,

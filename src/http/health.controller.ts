@@ -2,6 +2,7 @@ import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/commo
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { Response } from 'express';
+import { Public } from '../auth/auth.decorators';
 import { DatabaseHealthIndicator } from '../health/database.health';
 import {
   HealthIndicatorDto,
@@ -13,6 +14,7 @@ import {
 } from './dto/health.dto';
 
 @ApiTags('health')
+@Public()
 @ApiExtraModels(HealthIndicatorDto)
 @Controller('health')
 export class HealthController {

@@ -30,7 +30,6 @@ import { ListJobsQuery } from './dto/list-jobs.query';
 import { GetJobQuery } from './dto/live.dto';
 import { JobFollower } from '../live/job-follower';
 import { CurrentTenant } from '../tenants/request-principal';
-import { DEFAULT_TENANT } from '../jobs/job.model';
 import { JobsService } from '../jobs/jobs.service';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
 import { ApiErrorResponses } from './api-error-responses.decorator';
@@ -203,8 +202,8 @@ export class JobsController {
       },
     },
   })
-  async listJobs(@Query() query: ListJobsQuery): Promise<JobListDto> {
-    const page = await this.jobs.list(DEFAULT_TENANT, query);
+  async listJobs(@Query() query: ListJobsQuery, @CurrentTenant() tenantId: string): Promise<JobListDto> {
+    const page = await this.jobs.list(tenantId, query);
     return { jobs: page.jobs.map(toJobSummary), next_cursor: page.nextCursor };
   }
 
@@ -222,8 +221,8 @@ export class JobsController {
     description: 'the job after the cancel',
     example: JOB_CANCELLED_SUMMARY_EXAMPLE,
   })
-  async cancelJob(@JobIdParam() jobId: string): Promise<JobSummaryDto> {
-    return toJobSummary(await this.jobs.cancel(DEFAULT_TENANT, jobId));
+  async cancelJob(@JobIdParam() jobId: string, @CurrentTenant() tenantId: string): Promise<JobSummaryDto> {
+    return toJobSummary(await this.jobs.cancel(tenantId, jobId));
   }
 
   @Post('job/:job_id/retry')
@@ -235,8 +234,8 @@ export class JobsController {
   })
   @ApiOkResponse({ type: JobSummaryDto, description: 'the job, pending again', example: JOB_RETRIED_SUMMARY_EXAMPLE })
   @ApiErrorResponses({ 409: 'The job is pending, processing or completed: only a failed or cancelled job is retried.' })
-  async retryJob(@JobIdParam() jobId: string): Promise<JobSummaryDto> {
-    return toJobSummary(await this.jobs.retry(DEFAULT_TENANT, jobId));
+  async retryJob(@JobIdParam() jobId: string, @CurrentTenant() tenantId: string): Promise<JobSummaryDto> {
+    return toJobSummary(await this.jobs.retry(tenantId, jobId));
   }
 
   @Delete('job/:job_id')
@@ -247,7 +246,7 @@ export class JobsController {
     description: "Removes the job, its files' bytes, their page text and its timeline, at once and for good.",
   })
   @ApiNoContentResponse({ description: 'deleted (the body is empty)' })
-  async deleteJob(@JobIdParam() jobId: string): Promise<void> {
-    await this.jobs.delete(DEFAULT_TENANT, jobId);
+  async deleteJob(@JobIdParam() jobId: string, @CurrentTenant() tenantId: string): Promise<void> {
+    await this.jobs.delete(tenantId, jobId);
   }
 }

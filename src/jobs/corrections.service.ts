@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Conflict, DocumentNotFound, InvalidRequest } from '../common/errors';
 import { CorrectionStore, type Correction } from '../classifier/correction-store.port';
 import { hasText } from '../classifier/no-text';
-import { OTHER, Taxonomy } from '../classifier/taxonomy';
-import { DEFAULT_TENANT } from './job.model';
+import { OTHER } from '../classifier/taxonomy';
+import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
 import { JobStore } from './job-store.port';
 
 /** Records the right label of a classified document, with a snapshot of its text. */
@@ -12,16 +12,17 @@ export class CorrectionsService {
   constructor(
     private readonly jobs: JobStore,
     private readonly corrections: CorrectionStore,
-    private readonly taxonomy: Taxonomy,
+    private readonly taxonomies: TenantTaxonomies,
   ) {}
 
   /** @param jobId a UUID and position an integer from 0 (the HTTP pipes check both first). */
-  async record(jobId: string, position: number, label: string, tenantId = DEFAULT_TENANT): Promise<Correction> {
+  async record(tenantId: string, jobId: string, position: number, label: string): Promise<Correction> {
     const document = await this.jobs.getDocument(tenantId, jobId, position);
     if (!document) throw new DocumentNotFound(jobId, position);
-    if (label !== OTHER && !this.taxonomy.has(label)) {
+    const taxonomy = await this.taxonomies.forTenant(tenantId);
+    if (label !== OTHER && !taxonomy.has(label)) {
       throw new InvalidRequest(
-        `label '${label}' is not a document type; expected one of: ${[...this.taxonomy.categories.map((c) => c.id), OTHER].join(', ')}`,
+        `label '${label}' is not a document type; expected one of: ${[...taxonomy.categories.map((c) => c.id), OTHER].join(', ')}`,
       );
     }
     if (document.text === null || !hasText(document.text)) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { OTHER, Taxonomy } from '../classifier/taxonomy';
+import { OTHER } from '../classifier/taxonomy';
+import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
 import {
   Conflict,
   FileGone,
@@ -57,7 +58,7 @@ export class JobsService {
   constructor(
     private readonly store: JobStore,
     private readonly blobs: BlobStore,
-    private readonly taxonomy: Taxonomy,
+    private readonly taxonomies: TenantTaxonomies,
     private readonly config: AppConfig,
     private readonly metrics: ApiMetrics,
     private readonly webhooks: WebhookSettingsService,
@@ -90,7 +91,7 @@ export class JobsService {
     const narrowed = categories?.length ? [...new Set(categories)] : null;
     if (narrowed) {
       if (narrowed.includes(OTHER)) throw new InvalidRequest(OTHER_IMPLIED_MESSAGE);
-      const unknown = this.taxonomy.unknown(narrowed);
+      const unknown = (await this.taxonomies.forTenant(tenantId)).unknown(narrowed);
       if (unknown.length > 0) {
         throw new InvalidRequest(`unknown categories: ${unknown.join(', ')} (see GET /categories)`);
       }

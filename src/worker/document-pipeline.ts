@@ -1,6 +1,7 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Classifier, type TokenUsage } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
+import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
 import { raceAbort } from '../common/abort';
 import { DocumentError } from '../common/document-error';
 import { AppConfig } from '../config/app-config';
@@ -10,6 +11,14 @@ import { PageImageRenderer } from '../ocr/page-image.renderer';
 import { TextExtractor } from '../ocr/text-extractor.port';
 import { BlobNotFound } from '../storage/blob-errors';
 import { BlobStore, readBlob } from '../storage/blob-store.port';
+
+/** What a job's documents are classified into. */
+export interface JobCategories {
+  /** The categories allowed for the job's documents. */
+  allowed: readonly Category[];
+  /** The tenant's whole taxonomy (its own, or the service's). */
+  taxonomy: readonly Category[];
+}
 
 /** Thrown to give the whole job back for a later attempt (a provider is down, not the file bad). */
 export class RetryJobLater extends Error {
@@ -35,10 +44,15 @@ export class DocumentPipeline {
     private readonly metrics: WorkerMetrics,
     /** Page images for a classifier that looks at pages; absent: none are offered. */
     @Optional() private readonly pageImages: PageImageRenderer | null = null,
+    /** Each tenant's own taxonomy; absent (unit tests): `taxonomy` for every tenant. */
+    // @Inject: a `T | null` parameter's design type is Object, which names no provider.
+    @Optional() @Inject(TenantTaxonomies) private readonly tenantTaxonomies: TenantTaxonomies | null = null,
   ) {}
 
-  categoriesFor(job: ClaimedJob): Category[] {
-    return this.taxonomy.select(job.categories);
+  /** The job's tenant's taxonomy, and the categories the upload narrowed it to (else all). */
+  async categoriesFor(job: ClaimedJob): Promise<JobCategories> {
+    const taxonomy = this.tenantTaxonomies ? await this.tenantTaxonomies.forTenant(job.tenantId) : this.taxonomy;
+    return { allowed: taxonomy.select(job.categories), taxonomy: taxonomy.categories };
   }
 
   /**
@@ -48,7 +62,7 @@ export class DocumentPipeline {
   async process(
     job: ClaimedJob,
     document: PendingDocument,
-    categories: readonly Category[],
+    categories: JobCategories,
     jobSignal: AbortSignal,
   ): Promise<DocumentOutcome | null> {
     const started = performance.now();
@@ -77,7 +91,9 @@ export class DocumentPipeline {
           pages: extraction.pages,
           pageCount: extraction.pageCount,
           filename: document.filename,
-          categories,
+          categories: categories.allowed,
+          tenantId: job.tenantId,
+          taxonomy: categories.taxonomy,
           signal,
           ...(this.pageImages
             ? {

@@ -32,8 +32,8 @@ export class JobRunner {
   private async runJob(job: ClaimedJob, workerId: string, writer: OutcomeWriter, signal: AbortSignal): Promise<void> {
     this.metrics.jobClaimed(job);
     this.logger.log({ attempt: job.attempts, documents: job.documents.length }, `Processing job ${job.id}`);
-    const categories = this.pipeline.categoriesFor(job);
     try {
+      const categories = await this.pipeline.categoriesFor(job);
       for (const document of job.documents) {
         if (signal.aborted) return;
         const outcome = await this.pipeline.process(job, document, categories, signal);

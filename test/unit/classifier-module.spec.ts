@@ -10,6 +10,7 @@ import { LocalClassifier } from '../../src/classifier/local.classifier';
 import { OpenAIClassifier } from '../../src/classifier/openai.classifier';
 import { Taxonomy } from '../../src/classifier/taxonomy';
 import { AppConfig } from '../../src/config/app-config';
+import { DbFunctions } from '../../src/database/db-functions.port';
 import { SqlClient } from '../../src/database/sql-client.port';
 import { JobStore } from '../../src/jobs/job-store.port';
 import { completion, FakeOpenAIServer } from '../support/fake-openai.server';
@@ -34,8 +35,10 @@ async function moduleFor(env: NodeJS.ProcessEnv) {
       { provide: AppConfig, useValue: AppConfig.fromEnvironment(env) },
       { provide: SqlClient, useValue: {} },
       { provide: JobStore, useValue: {} },
+      // TenantTaxonomies' TenantStore: never called while the module is built.
+      { provide: DbFunctions, useValue: {} },
     ],
-    exports: [AppConfig, SqlClient, JobStore],
+    exports: [AppConfig, SqlClient, JobStore, DbFunctions],
   })
   class Globals {}
   return Test.createTestingModule({ imports: [Globals, ClassifierModule] })

@@ -79,7 +79,12 @@ describe('DocumentPipeline and the classifier', () => {
     const job = claimed('00000000-0000-4000-8000-000000000001');
     const file = await stored(job.id, 'photo.png', 'image/png', png);
 
-    const outcome = await pipeline.process(job, file, taxonomy.categories, new AbortController().signal);
+    const outcome = await pipeline.process(
+      job,
+      file,
+      { allowed: taxonomy.categories, taxonomy: taxonomy.categories },
+      new AbortController().signal,
+    );
 
     expect(outcome?.status).toBe('completed');
     const [input] = classifier.inputs;
@@ -102,7 +107,12 @@ describe('DocumentPipeline and the classifier', () => {
     );
     const job = claimed('00000000-0000-4000-8000-000000000002');
     const document = await stored(job.id, 'a.txt', 'text/plain', Buffer.from('receipt total 3.00'));
-    await pipeline.process(job, document, taxonomy.categories, new AbortController().signal);
+    await pipeline.process(
+      job,
+      document,
+      { allowed: taxonomy.categories, taxonomy: taxonomy.categories },
+      new AbortController().signal,
+    );
     expect(classifier.inputs[0].pageImages).toBeUndefined();
   });
 });
