@@ -31,7 +31,12 @@ proto.query = function (this: unknown, ...args: unknown[]) {
 };
 
 let handled = 0;
+const calls: Record<string, number> = {};
 let firstHandledNs: bigint | undefined;
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 const send = (message: ToParent) => process.send?.(message);
 
 /** A job's payload carries the producer's hrtime (ns, as text) when pickup is to be timed. */
@@ -45,6 +50,20 @@ async function startDocInbox(): Promise<() => Promise<void>> {
   Logger.overrideLogger(false);
   const sql = new PgSqlClient({ connectionString: databaseUrl, max: 10, application_name: 'bench-docinbox' });
   const queue = new SqlJobQueue(new SqlDbFunctions(sql), { leaseSeconds: 60, listen: sql.listen.bind(sql) });
+  // How the loop batches: calls of each kind, and the jobs (outcomes) they carried.
+  const claim = queue.claim.bind(queue);
+  queue.claim = async (workerId, limit) => {
+    const jobs = await claim(workerId, limit);
+    calls.claim = (calls.claim ?? 0) + 1;
+    calls.claimed = (calls.claimed ?? 0) + jobs.length;
+    return jobs;
+  };
+  const record = queue.record.bind(queue);
+  queue.record = (workerId, outcomes) => {
+    calls.record = (calls.record ?? 0) + 1;
+    calls.recorded = (calls.recorded ?? 0) + outcomes.length;
+    return record(workerId, outcomes);
+  };
   const config = AppConfig.fromEnvironment({
     DATABASE_URL: 'postgres://bench',
     LOG_LEVEL: 'silent',
@@ -96,7 +115,14 @@ async function main(): Promise<void> {
   const progress = setInterval(() => send({ type: 'progress', handled }), 20);
   process.on('message', (message: ToWorker) => {
     if (message.type === 'stats') {
-      send({ type: 'stats', handled, roundTrips, firstHandledNs: firstHandledNs?.toString() ?? null });
+      send({
+        type: 'stats',
+        handled,
+        roundTrips,
+        calls,
+        cpuMs: cpuMs(),
+        firstHandledNs: firstHandledNs?.toString() ?? null,
+      });
       firstHandledNs = undefined;
     }
     if (message.type === 'stop') {

@@ -9,7 +9,7 @@ import { SqlDbFunctions } from '../src/database/sql-db-functions';
 import { SqlJobStore } from '../src/jobs/sql-job.store';
 import { newJob } from '../test/support/fixtures';
 import { createPostgresDatabase } from '../test/support/databases';
-import type { PeerSystem, ToParent, ToWorker } from './queue-peer-protocol';
+import type { BenchSystem, PeerSystem, ToParent, ToWorker } from './queue-peer-protocol';
 import { percentile } from './stats';
 
 /**
@@ -20,7 +20,9 @@ import { percentile } from './stats';
  * its last line one JSON object. Prints figures, asserts nothing.
  *
  * Options: --rounds N (3), --jobs N (20000), --trickle N (200), --workers N (4),
- * --concurrency N (24), --systems docinbox,graphile,pgboss, --no-live-trigger.
+ * --concurrency N (24), --systems docinbox,graphile,pgboss, --no-live-trigger, and
+ * --baseline DIR: Doc Inbox as built in another checkout (its dist-bench, its migrations) as one
+ * more system, for a before/after in the same invocation.
  */
 
 interface Options {
@@ -29,8 +31,9 @@ interface Options {
   trickle: number;
   workers: number;
   concurrency: number;
-  systems: PeerSystem[];
+  systems: BenchSystem[];
   liveTrigger: boolean;
+  baseline?: string;
 }
 
 interface RoundResult {
@@ -38,7 +41,12 @@ interface RoundResult {
   pickup: { p50: number; p95: number; p99: number; n: number };
   roundTripsPerJob: number;
   pgCpuMsPerJob: number;
+  /** The worker processes' own CPU (user and system). */
+  workerCpuMsPerJob: number;
   walBytesPerJob: number;
+  /** Doc Inbox only: how the backlog was batched. */
+  jobsPerClaim: number;
+  outcomesPerRecord: number;
 }
 
 /** How a system's producer enqueues, and how the bench sees what is left to do. */
@@ -67,8 +75,12 @@ function parseOptions(argv: string[]): Options {
     trickle: num('trickle', 200),
     workers: num('workers', 4),
     concurrency: num('concurrency', 24),
-    systems: (value('systems') ?? 'docinbox,graphile,pgboss').split(',') as PeerSystem[],
+    systems: [
+      ...((value('systems') ?? 'docinbox,graphile,pgboss').split(',') as PeerSystem[]),
+      ...(value('baseline') ? (['baseline'] as const) : []),
+    ],
     liveTrigger: !argv.includes('--no-live-trigger'),
+    baseline: value('baseline'),
   };
 }
 
@@ -88,9 +100,14 @@ const LIVE_TRIGGER = `
   create trigger inbox_job_events_notify after insert on inbox_job_events
     referencing new table as n for each statement execute function inbox_bench_notify_events();`;
 
-async function docInboxProducer(url: string, liveTrigger: boolean): Promise<Producer> {
+async function docInboxProducer(url: string, liveTrigger: boolean, checkout?: string): Promise<Producer> {
   const sql = new PgSqlClient({ connectionString: url, max: 2, application_name: PRODUCER_APP });
-  await new Migrator(sql).migrate();
+  // Another checkout's Migrator applies that checkout's migrations.
+  const migrator: typeof Migrator = checkout
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time
+      (require(join(checkout, 'dist-bench/src/database/migrator.js')) as { Migrator: typeof Migrator }).Migrator
+    : Migrator;
+  await new migrator(sql).migrate();
   if (liveTrigger) await sql.exec(LIVE_TRIGGER);
   const store = new SqlJobStore(new SqlDbFunctions(sql));
   return {
@@ -240,11 +257,16 @@ class WorkerProcesses {
   private readonly handled = new Map<ChildProcess, number>();
   readonly pickups: number[] = [];
 
-  static async start(system: PeerSystem, url: string, options: Options): Promise<WorkerProcesses> {
+  static async start(system: BenchSystem, url: string, options: Options): Promise<WorkerProcesses> {
     const w = new WorkerProcesses();
+    const script =
+      system === 'baseline'
+        ? join(options.baseline!, 'dist-bench/bench/queue-peer-worker.js')
+        : join(__dirname, 'queue-peer-worker.js');
+    const peer: PeerSystem = system === 'baseline' ? 'docinbox' : system;
     await Promise.all(
       Array.from({ length: options.workers }, () => {
-        const child = fork(join(__dirname, 'queue-peer-worker.js'), [system, url, String(options.concurrency)], {
+        const child = fork(script, [peer, url, String(options.concurrency)], {
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
         w.children.push(child);
@@ -283,11 +305,21 @@ class WorkerProcesses {
   }
 
   /** Round trips so far, and the hrtime of the first job handled since the previous call. */
-  async stats(): Promise<{ roundTrips: number; firstHandledNs: bigint | undefined }> {
+  async stats(): Promise<{
+    roundTrips: number;
+    cpuMs: number;
+    calls: Record<string, number>;
+    firstHandledNs: bigint | undefined;
+  }> {
     const stats = await Promise.all(this.children.map((c) => this.ask(c, { type: 'stats' }, 'stats')));
     const firsts = stats.flatMap((s) => (s.firstHandledNs ? [BigInt(s.firstHandledNs)] : []));
     return {
       roundTrips: stats.reduce((n, s) => n + s.roundTrips, 0),
+      cpuMs: stats.reduce((n, s) => n + s.cpuMs, 0),
+      calls: stats.reduce<Record<string, number>>((sum, s) => {
+        for (const [k, v] of Object.entries(s.calls)) sum[k] = (sum[k] ?? 0) + v;
+        return sum;
+      }, {}),
       firstHandledNs: firsts.length ? firsts.reduce((a, b) => (a < b ? a : b)) : undefined,
     };
   }
@@ -317,12 +349,12 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ev
   }
 }
 
-async function runSystem(system: PeerSystem, adminUrl: string, options: Options): Promise<RoundResult> {
+async function runSystem(system: BenchSystem, adminUrl: string, options: Options): Promise<RoundResult> {
   const db = await createPostgresDatabase(adminUrl);
   const database = new URL(db.url).pathname.slice(1);
   const producer =
-    system === 'docinbox'
-      ? await docInboxProducer(db.url, options.liveTrigger)
+    system === 'docinbox' || system === 'baseline'
+      ? await docInboxProducer(db.url, options.liveTrigger, system === 'baseline' ? options.baseline : undefined)
       : system === 'graphile'
         ? await graphileProducer(db.url)
         : await pgBossProducer(db.url);
@@ -332,7 +364,7 @@ async function runSystem(system: PeerSystem, adminUrl: string, options: Options)
   try {
     await sleep(500);
     const cpu = new BackendCpu(admin, database);
-    const { roundTrips: tripsBefore } = await workers.stats();
+    const before = await workers.stats();
     const [{ lsn: walBefore }] = (await admin.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')).rows;
     await cpu.begin();
 
@@ -345,7 +377,9 @@ async function runSystem(system: PeerSystem, adminUrl: string, options: Options)
 
     const cpuMs = await cpu.end();
     const after = await workers.stats();
-    const trips = after.roundTrips - tripsBefore;
+    const trips = after.roundTrips - before.roundTrips;
+    const batched = (kind: string, items: string) =>
+      ((after.calls[items] ?? 0) - (before.calls[items] ?? 0)) / ((after.calls[kind] ?? 0) - (before.calls[kind] ?? 0));
     const seconds = Number(finished - after.firstHandledNs!) / 1e9;
     const { rows } = await admin.query<{ bytes: string }>(
       'select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text as bytes',
@@ -372,7 +406,10 @@ async function runSystem(system: PeerSystem, adminUrl: string, options: Options)
       },
       roundTripsPerJob: trips / options.jobs,
       pgCpuMsPerJob: cpuMs / options.jobs,
+      workerCpuMsPerJob: (after.cpuMs - before.cpuMs) / options.jobs,
       walBytesPerJob: Number(rows[0].bytes) / options.jobs,
+      jobsPerClaim: batched('claim', 'claimed'),
+      outcomesPerRecord: batched('record', 'recorded'),
     };
   } finally {
     await workers.stop();
@@ -382,8 +419,9 @@ async function runSystem(system: PeerSystem, adminUrl: string, options: Options)
   }
 }
 
-const NAMES: Record<PeerSystem, string> = {
+const NAMES: Record<BenchSystem, string> = {
   docinbox: 'Doc Inbox',
+  baseline: 'Doc Inbox, baseline',
   graphile: 'graphile-worker 0.18.0',
   pgboss: 'pg-boss 12.38.0',
 };
@@ -400,13 +438,14 @@ function printRow(label: string, r: RoundResult): void {
   console.log(
     `| ${label} | ${fixed(r.jobsPerS, 0)} | ${fixed(r.pickup.p50, 2)} | ${fixed(r.pickup.p95, 2)} | ` +
       `${fixed(r.pickup.p99, 2)} | ${fixed(r.roundTripsPerJob, 4)} | ${fixed(r.pgCpuMsPerJob, 3)} | ` +
+      `${fixed(r.workerCpuMsPerJob, 3)} | ` +
       `${fixed(r.walBytesPerJob / 1024, 2)} |`,
   );
 }
 
 const HEADER =
-  '| system | jobs/s | pickup p50 ms | p95 ms | p99 ms | round trips/job | PG CPU ms/job | WAL KB/job |\n' +
-  '|---|---|---|---|---|---|---|---|';
+  '| system | jobs/s | pickup p50 ms | p95 ms | p99 ms | round trips/job | PG CPU ms/job | worker CPU ms/job | WAL KB/job |\n' +
+  '|---|---|---|---|---|---|---|---|---|';
 
 async function main(): Promise<void> {
   Logger.overrideLogger(false);
@@ -419,55 +458,57 @@ async function main(): Promise<void> {
       `${options.concurrency}, then ${options.trickle} jobs 10 ms apart; Doc Inbox with the event log` +
       `${options.liveTrigger ? ' and the live NOTIFY trigger' : ''}`,
   );
-  const results = new Map<PeerSystem, RoundResult[]>(options.systems.map((s) => [s, []]));
+  const results = new Map<BenchSystem, RoundResult[]>(options.systems.map((s) => [s, []]));
   for (let round = 1; round <= options.rounds; round++) {
     console.log(`\n## Round ${round}\n\n${HEADER}`);
     // Alternate the order, so no system always runs first (or last) on the shared machine.
     const order = round % 2 ? options.systems : [...options.systems].reverse();
+    const batches: string[] = [];
     for (const system of order) {
       const r = await runSystem(system, adminUrl, options);
       results.get(system)!.push(r);
       printRow(NAMES[system], r);
+      if (Number.isFinite(r.jobsPerClaim)) {
+        batches.push(
+          `${NAMES[system]}: ${r.jobsPerClaim.toFixed(1)} jobs a claim, ` +
+            `${r.outcomesPerRecord.toFixed(1)} outcomes a record call`,
+        );
+      }
     }
+    if (batches.length) console.log(`\nBacklog batching: ${batches.join('; ')}`);
   }
 
-  const med = (s: PeerSystem, f: (r: RoundResult) => number) => median(results.get(s)!.map(f));
-  const spread = (s: PeerSystem, f: (r: RoundResult) => number, d: number) => {
+  const med = (s: BenchSystem, f: (r: RoundResult) => number) => median(results.get(s)!.map(f));
+  const range = (s: BenchSystem, f: (r: RoundResult) => number, digits: number) => {
     const v = results.get(s)!.map(f);
-    return `${fixed(Math.min(...v), d)}-${fixed(Math.max(...v), d)}`;
+    return `${fixed(Math.min(...v), digits)}-${fixed(Math.max(...v), digits)}`;
   };
-  console.log(`\n## Medians of ${options.rounds} round(s) (min-max)\n`);
-  console.log('| system | jobs/s | pickup p50 ms | p95 ms | p99 ms | round trips/job | PG CPU ms/job | WAL KB/job |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  const medianOf = (s: BenchSystem): RoundResult => ({
+    jobsPerS: med(s, (r) => r.jobsPerS),
+    pickup: {
+      p50: med(s, (r) => r.pickup.p50),
+      p95: med(s, (r) => r.pickup.p95),
+      p99: med(s, (r) => r.pickup.p99),
+      n: med(s, (r) => r.pickup.n),
+    },
+    roundTripsPerJob: med(s, (r) => r.roundTripsPerJob),
+    pgCpuMsPerJob: med(s, (r) => r.pgCpuMsPerJob),
+    workerCpuMsPerJob: med(s, (r) => r.workerCpuMsPerJob),
+    walBytesPerJob: med(s, (r) => r.walBytesPerJob),
+    jobsPerClaim: med(s, (r) => r.jobsPerClaim),
+    outcomesPerRecord: med(s, (r) => r.outcomesPerRecord),
+  });
+  console.log(`\n## Medians of ${options.rounds} round(s)\n\n${HEADER}`);
+  for (const s of options.systems) printRow(NAMES[s], medianOf(s));
+  console.log('');
   for (const s of options.systems) {
-    console.log(
-      `| ${NAMES[s]} | ${fixed(
-        med(s, (r) => r.jobsPerS),
-        0,
-      )} (${spread(s, (r) => r.jobsPerS, 0)}) | ` +
-        `${fixed(
-          med(s, (r) => r.pickup.p50),
-          2,
-        )} (${spread(s, (r) => r.pickup.p50, 2)}) | ` +
-        `${fixed(
-          med(s, (r) => r.pickup.p95),
-          2,
-        )} | ${fixed(
-          med(s, (r) => r.pickup.p99),
-          2,
-        )} | ` +
-        `${fixed(
-          med(s, (r) => r.roundTripsPerJob),
-          4,
-        )} | ${fixed(
-          med(s, (r) => r.pgCpuMsPerJob),
-          3,
-        )} | ` +
-        `${fixed(
-          med(s, (r) => r.walBytesPerJob / 1024),
-          2,
-        )} |`,
-    );
+    const spread = [
+      `jobs/s ${range(s, (r) => r.jobsPerS, 0)}`,
+      `pickup p50 ${range(s, (r) => r.pickup.p50, 2)} ms`,
+      `p99 ${range(s, (r) => r.pickup.p99, 2)} ms`,
+      `PG CPU ${range(s, (r) => r.pgCpuMsPerJob, 3)} ms/job`,
+    ];
+    console.log(`Spread, ${NAMES[s]}: ${spread.join(', ')}`);
   }
   if (results.has('docinbox')) {
     const ours = results.get('docinbox')!;
@@ -482,10 +523,11 @@ async function main(): Promise<void> {
   console.log("(WAL is the whole server's, which other databases share: an upper bound.)");
   const json: Record<string, { jobs_per_s: number; pickup_p50_ms: number; pickup_p99_ms: number }> = {};
   for (const s of options.systems) {
+    const m = medianOf(s);
     json[s] = {
-      jobs_per_s: Math.round(med(s, (r) => r.jobsPerS)),
-      pickup_p50_ms: Number(med(s, (r) => r.pickup.p50).toFixed(2)),
-      pickup_p99_ms: Number(med(s, (r) => r.pickup.p99).toFixed(2)),
+      jobs_per_s: Math.round(m.jobsPerS),
+      pickup_p50_ms: Number(m.pickup.p50.toFixed(2)),
+      pickup_p99_ms: Number(m.pickup.p99.toFixed(2)),
     };
   }
   console.log(JSON.stringify(json));
