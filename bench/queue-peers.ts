@@ -360,10 +360,13 @@ async function runSystem(system: BenchSystem, adminUrl: string, options: Options
         : await pgBossProducer(db.url);
   const admin = new Client({ connectionString: withAppName(db.url, PRODUCER_APP) });
   await admin.connect();
+  const sampler = new Client({ connectionString: withAppName(db.url, PRODUCER_APP) });
+  await sampler.connect();
   const workers = await WorkerProcesses.start(system, db.url, options);
   try {
     await sleep(500);
-    const cpu = new BackendCpu(admin, database);
+    // A connection of its own: its sampling timer must not share one with the queries below.
+    const cpu = new BackendCpu(sampler, database);
     const before = await workers.stats();
     const [{ lsn: walBefore }] = (await admin.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')).rows;
     await cpu.begin();
@@ -414,6 +417,7 @@ async function runSystem(system: BenchSystem, adminUrl: string, options: Options
   } finally {
     await workers.stop();
     await admin.end();
+    await sampler.end();
     await producer.close();
     await db.drop();
   }
