@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
+import type { ClaimedJob } from '../jobs/job.model';
 import { JobQueue } from '../jobs/job-queue.port';
 import { JobRunner } from './job-runner';
 import { OutcomeWriter } from './outcome-writer';
@@ -14,16 +15,30 @@ interface RunningJob {
 }
 
 /**
+ * Jobs shorter than this on average are claimed ahead: up to WORKER_CONCURRENCY more are held
+ * locally (under lease, renewed by the heartbeat) so the next batch is at hand when a slot frees,
+ * instead of a claim round trip away. Longer jobs are not: a job waiting behind seconds-long
+ * work here could be running on an idle worker.
+ */
+const CLAIM_AHEAD_MAX_JOB_MS = 200;
+
+/**
  * The claim loop. Wakes on a NOTIFY (a job was created, retried or handed back) and on a polling
- * interval, claims as many jobs as it has free slots in one call, renews leases by heartbeat,
- * stops a job the moment it is cancelled (NOTIFY; the heartbeat is the fallback), and on shutdown
- * stops claiming, lets running jobs finish within the grace period and hands the rest back.
+ * interval, claims as many jobs as it has room for in one call (its free slots, and as many again
+ * held locally while jobs are short), renews leases by heartbeat, stops a job the moment it is
+ * cancelled (NOTIFY; the heartbeat is the fallback), and on shutdown stops claiming, hands the
+ * jobs waiting locally back at once, lets running jobs finish within the grace period and hands
+ * the rest back.
  */
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly logger = new Logger('Worker');
   private readonly running = new Map<string, RunningJob>();
+  /** Claimed ahead, in claim order, waiting for a free slot. */
+  private readonly waiting = new Map<string, ClaimedJob>();
+  /** Moving average of how long a job runs, which decides whether to claim ahead. */
+  private averageJobMs?: number;
   private readonly writer: OutcomeWriter;
   private stopListening?: () => Promise<void>;
   private draining = false;
@@ -90,12 +105,15 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   private async claimWhileFree(): Promise<void> {
     const { concurrency } = this.config.worker;
-    // Claim in batches: with jobs running, wait until a quarter of the slots are free, so a
-    // busy worker makes one claim per several jobs instead of one per job.
-    const batch = Math.max(1, Math.floor(concurrency / 4));
     while (!this.draining) {
-      const free = concurrency - this.running.size;
-      if (free <= 0 || (this.running.size > 0 && free < batch)) return;
+      const claimAhead = this.averageJobMs !== undefined && this.averageJobMs < CLAIM_AHEAD_MAX_JOB_MS;
+      const room = concurrency * (claimAhead ? 2 : 1);
+      const held = this.running.size + this.waiting.size;
+      const free = room - held;
+      // Claim in batches: with jobs held, wait until a quarter of the room is free, so a busy
+      // worker makes one claim per several jobs instead of one per job.
+      const batch = Math.max(1, Math.floor(room / 4));
+      if (free <= 0 || (held > 0 && free < batch)) return;
       let jobs;
       try {
         jobs = await this.queue.claim(this.workerId, free);
@@ -105,22 +123,41 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       }
       if (jobs.length === 0) return;
       this.logger.log({ workerId: this.workerId }, `Found ${jobs.length} pending job(s)`);
-      for (const job of jobs) {
-        const abort = new AbortController();
-        const done = this.runner
-          .run(job, this.workerId, this.writer, abort.signal)
-          .catch((err: unknown) => this.logger.error({ jobId: job.id, err }, 'job runner failed'))
-          .finally(() => {
-            this.running.delete(job.id);
-            this.wake();
-          });
-        this.running.set(job.id, { abort, done });
-      }
+      // Even when shutdown began meanwhile: it hands back whatever waits here.
+      for (const job of jobs) this.waiting.set(job.id, job);
+      this.startWaiting();
     }
   }
 
+  /** Starts waiting jobs, in claim order, while slots are free. */
+  private startWaiting(): void {
+    const { concurrency } = this.config.worker;
+    for (const job of this.waiting.values()) {
+      if (this.draining || this.running.size >= concurrency) return;
+      this.waiting.delete(job.id);
+      this.start(job);
+    }
+  }
+
+  private start(job: ClaimedJob): void {
+    const abort = new AbortController();
+    const began = performance.now();
+    const done = this.runner
+      .run(job, this.workerId, this.writer, abort.signal)
+      .catch((err: unknown) => this.logger.error({ jobId: job.id, err }, 'job runner failed'))
+      .finally(() => {
+        const ms = performance.now() - began;
+        this.averageJobMs = this.averageJobMs === undefined ? ms : this.averageJobMs * 0.9 + ms * 0.1;
+        this.running.delete(job.id);
+        this.startWaiting();
+        this.wake();
+      });
+    this.running.set(job.id, { abort, done });
+  }
+
   private async heartbeat(): Promise<void> {
-    const ids = [...this.running.keys()];
+    // The jobs waiting locally too: their leases must not run out while they wait.
+    const ids = [...this.running.keys(), ...this.waiting.keys()];
     if (ids.length === 0) return;
     try {
       const held = new Set(await this.queue.heartbeat(this.workerId, ids));
@@ -132,6 +169,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private stop(jobId: string, why: string): void {
+    if (this.waiting.delete(jobId)) {
+      this.logger.warn({ jobId, workerId: this.workerId }, `Job ${why} before it started; dropping it`);
+      return;
+    }
     const job = this.running.get(jobId);
     if (!job || job.abort.signal.aborted) return;
     this.logger.warn({ jobId, workerId: this.workerId }, `Job ${why}; stopping it`);
@@ -147,6 +188,19 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.stopListening?.().catch(() => undefined);
     // A claim in flight may still hand us jobs: they must be running (or released) below.
     await this.claimRun;
+    // Jobs claimed ahead and not started go back at once, for other workers to start now.
+    const waiting = [...this.waiting.keys()];
+    this.waiting.clear();
+    if (waiting.length > 0) {
+      await this.queue
+        .release(this.workerId, waiting)
+        .then(() => this.logger.log(`released ${waiting.length} job(s) claimed ahead back to the queue`))
+        .catch((err: unknown) =>
+          this.logger.warn(
+            `could not release ${waiting.length} job(s): ${(err as Error).message}; their leases will expire`,
+          ),
+        );
+    }
     if (this.running.size > 0) {
       this.logger.log(`draining ${this.running.size} running job(s), up to ${this.config.worker.shutdownGraceMs} ms`);
       const heartbeat = setInterval(() => void this.heartbeat(), (this.config.worker.leaseSeconds * 1000) / 3);

@@ -276,6 +276,77 @@ describe('WorkerService', () => {
     expect(await s.job(job.id)).toMatchObject({ status: 'pending', attempts: 0, lockedBy: null });
   });
 
+  /**
+   * One slot, jobs known to be short (one has run), one job running until `release` is called
+   * and one more claimed ahead, waiting locally for the slot.
+   */
+  async function holdingOneAhead(env: Record<string, string> = {}) {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const s = await setup(
+      new FakeExtractor({
+        'block.pdf': async () => {
+          await gate;
+          return {
+            pages: [{ number: 1, text: 'x', source: 'plain-text', confidence: null }],
+            pageCount: 1,
+            warnings: [],
+          };
+        },
+      }),
+      config({ WORKER_CONCURRENCY: '1', WORKER_POLL_INTERVAL_SECONDS: '3600', JOB_LEASE_SECONDS: '5', ...env }),
+    );
+    const w = worker(s);
+    await w.onApplicationBootstrap();
+    const first = await s.submit([['first.txt', 'x']]);
+    await until(async () => (await s.job(first.id)).status === 'completed');
+    const blocked = await s.submit([['block.pdf', 'x']]);
+    await until(() => s.extractor.seen.includes('block.pdf'));
+    const ahead = await s.submit([['ahead.txt', 'x']]);
+    await until(async () => (await s.job(ahead.id)).status === 'processing');
+    expect(s.extractor.seen).not.toContain('ahead.txt');
+    return { s, w, blocked, ahead, release };
+  }
+
+  it('claims ahead while jobs are short, renewing the lease of a job waiting locally until a slot frees', async () => {
+    const { s, w, ahead, release } = await holdingOneAhead();
+    const lease = (await s.job(ahead.id)).lockedUntil!.getTime();
+    // The heartbeat (every lease/3) renews it while it waits: it does not expire behind the running job.
+    await until(async () => (await s.job(ahead.id)).lockedUntil!.getTime() > lease);
+    expect(s.extractor.seen).not.toContain('ahead.txt');
+    release();
+    await until(async () => (await s.job(ahead.id)).status === 'completed');
+    expect((await s.job(ahead.id)).attempts).toBe(1);
+    await w.beforeApplicationShutdown();
+  });
+
+  it('drops a job waiting locally once it is cancelled: it never starts', async () => {
+    const { s, w, blocked, ahead, release } = await holdingOneAhead();
+    const heartbeat = jest.spyOn(s.queue, 'heartbeat');
+    await s.store.cancelJob('default', ahead.id);
+    // The worker stops renewing it (the NOTIFY dropped it; a heartbeat would have too)...
+    await until(() => heartbeat.mock.calls.some(([, ids]) => !ids.includes(ahead.id)));
+    release();
+    await until(async () => (await s.job(blocked.id)).status === 'completed');
+    const next = await s.submit([['next.txt', 'x']]);
+    await until(async () => (await s.job(next.id)).status === 'completed');
+    // ...and the slot went to the next job instead.
+    expect(s.extractor.seen).not.toContain('ahead.txt');
+    expect(await s.job(ahead.id)).toMatchObject({ status: 'cancelled', processedDocuments: 0 });
+    await w.beforeApplicationShutdown();
+  });
+
+  it('on shutdown hands the jobs waiting locally back at once, before the grace period of running ones', async () => {
+    const { s, w, blocked, ahead } = await holdingOneAhead({ WORKER_SHUTDOWN_GRACE_SECONDS: '1' });
+    const released = jest.spyOn(s.queue, 'release');
+    await w.beforeApplicationShutdown();
+    // First the waiting job, alone; the running one only after its grace period ran out.
+    expect(released.mock.calls.map(([, ids]) => ids)).toEqual([[ahead.id], [blocked.id]]);
+    expect(await s.job(ahead.id)).toMatchObject({ status: 'pending', attempts: 0, lockedBy: null });
+    expect(await s.job(blocked.id)).toMatchObject({ status: 'pending', attempts: 0, lockedBy: null });
+    expect(s.extractor.seen).not.toContain('ahead.txt');
+  });
+
   it('stops working on a job the moment it is cancelled (NOTIFY, not the next heartbeat), and writes nothing for it', async () => {
     const long = untilAborted();
     // Heartbeats every 20 s: only the cancel notification can stop the work within the wait below.
