@@ -107,7 +107,8 @@ begin
       started_at = coalesce(j.started_at, now()),
       updated_at = now()
     where j.id = any(v_ids)
-    returning j.id, j.tenant_id, j.attempts, j.crashes, j.max_attempts, j.categories, j.run_at, j.created_at
+    returning j.id, j.tenant_id, j.attempts, j.crashes, j.max_attempts, j.categories, j.run_at, j.created_at,
+      j.claim_counted_attempt
   ), logged as (
     insert into inbox_job_events (tenant_id, job_id, type, payload)
     select c.tenant_id, c.id, 'job.started', jsonb_build_object('attempt', c.attempts, 'worker', p_worker)
@@ -117,6 +118,8 @@ begin
   select coalesce(jsonb_agg(jsonb_build_object(
       'id', c.id, 'tenant_id', c.tenant_id, 'attempts', c.attempts, 'crashes', c.crashes,
       'max_attempts', c.max_attempts, 'categories', to_jsonb(c.categories),
+      -- For the pickup-latency metric (20261202000400_queue_stats.sql): claimed_at by the database's clock.
+      'created_at', c.created_at, 'run_at', c.run_at, 'claimed_at', now(), 'from_pending', c.claim_counted_attempt,
       'documents', coalesce((select jsonb_agg(jsonb_build_object(
           'index', d.doc_index, 'file_position', d.file_position, 'page_from', d.page_from, 'page_to', d.page_to,
           'filename', f.filename, 'content_type', f.content_type, 'size', f.size, 'blob_key', f.blob_key)
