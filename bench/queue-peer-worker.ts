@@ -9,6 +9,8 @@ import { SqlJobQueue } from '../src/jobs/sql-job.queue';
 import { DocumentPipeline } from '../src/worker/document-pipeline';
 import { JobRunner } from '../src/worker/job-runner';
 import { WorkerService } from '../src/worker/worker.service';
+import { MetricsRegistry } from '../src/metrics/metrics-registry';
+import { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { NoopBlobStore, NoopClassifier, NoopExtractor } from './noop-providers';
 import type { PeerSystem, ToParent, ToWorker } from './queue-peer-protocol';
 
@@ -71,8 +73,16 @@ async function startDocInbox(): Promise<() => Promise<void>> {
   });
   // The trickle's files are named t-<ns>.txt; the backlog's are not timed.
   const extractor = new NoopExtractor((input) => onJob(/^t-(\d+)\./.exec(input.filename)?.[1]));
-  const pipeline = new DocumentPipeline(new NoopBlobStore(), extractor, new NoopClassifier(), new Taxonomy([]), config);
-  const worker = new WorkerService(queue, new JobRunner(queue, pipeline), new SchedulerRegistry(), config);
+  const metrics = new WorkerMetrics(new MetricsRegistry());
+  const pipeline = new DocumentPipeline(
+    new NoopBlobStore(),
+    extractor,
+    new NoopClassifier(),
+    new Taxonomy([]),
+    config,
+    metrics,
+  );
+  const worker = new WorkerService(queue, new JobRunner(queue, pipeline, metrics), new SchedulerRegistry(), config);
   await worker.onApplicationBootstrap();
   return async () => {
     await worker.beforeApplicationShutdown();

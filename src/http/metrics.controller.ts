@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Headers, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Public } from '../auth/auth.decorators';
 import { AppConfig } from '../config/app-config';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 
@@ -10,7 +11,8 @@ import { MetricsRegistry } from '../metrics/metrics-registry';
  * /health, unless METRICS_TOKEN is set: then it takes `Authorization: Bearer <METRICS_TOKEN>`.
  * Left out of the OpenAPI document: it is for the scraper, not for API clients.
  */
-// The API-key guard must let this through (METRICS_TOKEN is its own check): mark it @Public() here.
+// Not behind API keys (METRICS_TOKEN is its own check): scrapers hold no tenant's key.
+@Public()
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequiresRole } from '../auth/auth.decorators';
 import { ApiErrorResponses } from './api-error-responses.decorator';
 import { CurrentTenant } from '../tenants/request-principal';
 import { WebhookSettingsService } from '../webhooks/webhook-settings.service';
@@ -55,6 +56,7 @@ export class WebhooksController {
 
   @Put('tenant/webhook')
   @HttpCode(200)
+  @RequiresRole('admin')
   @ApiOperation({
     operationId: 'setTenantWebhook',
     summary: "Set (or clear with null) the tenant's default callback URL",

@@ -43,7 +43,7 @@ export class DocumentPipeline {
     private readonly config: AppConfig,
     private readonly metrics: WorkerMetrics,
     /** Page images for a classifier that looks at pages; absent: none are offered. */
-    @Optional() private readonly pageImages: PageImageRenderer | null = null,
+    @Optional() @Inject(PageImageRenderer) private readonly pageImages: PageImageRenderer | null = null,
     /** Each tenant's own taxonomy; absent (unit tests): `taxonomy` for every tenant. */
     // @Inject: a `T | null` parameter's design type is Object, which names no provider.
     @Optional() @Inject(TenantTaxonomies) private readonly tenantTaxonomies: TenantTaxonomies | null = null,

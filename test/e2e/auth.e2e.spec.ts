@@ -129,6 +129,10 @@ describe('API keys and tenants (keys made by the built CLI, embedded database)',
     body?: object;
   }> = [
     { name: 'get', method: 'get', path: (id) => `/job/${id}` },
+    { name: 'long poll', method: 'get', path: (id) => `/job/${id}?wait=1` },
+    { name: 'events', method: 'get', path: (id) => `/job/${id}/events` },
+    { name: 'download', method: 'get', path: (id) => `/job/${id}/files/0` },
+    { name: 'webhooks', method: 'get', path: (id) => `/job/${id}/webhooks` },
     { name: 'cancel', method: 'post', path: (id) => `/job/${id}/cancel` },
     { name: 'retry', method: 'post', path: (id) => `/job/${id}/retry` },
     { name: 'label', method: 'post', path: (id) => `/job/${id}/documents/0/label`, body: { label: 'invoice' } },
