@@ -7,8 +7,9 @@ case "${ROLE:-server}" in
   server) exec node dist/main.js "$@" ;;
   worker) exec node dist/worker.js "$@" ;;
   migrate) exec node dist/migrate.js "$@" ;;
+  cli) exec node dist/cli.js "$@" ;;
   *)
-    echo "ROLE=${ROLE} is not a role: use server, worker or migrate" >&2
+    echo "ROLE=${ROLE} is not a role: use server, worker, migrate or cli" >&2
     exit 64
     ;;
 esac

@@ -124,6 +124,17 @@ describePostgres('the production layout the Dockerfile builds', () => {
   it('migrates, boots the server and a worker, answers their health checks and completes a job', async () => {
     const migrate = run('sh', ['docker/entrypoint.sh'], app, env('migrate'));
     expect([await migrate.exited, migrate.output()]).toEqual([0, expect.any(String)]);
+    // NODE_ENV=production: the server refuses to start without a key; the image's CLI makes one.
+    const keys = run(
+      'sh',
+      ['docker/entrypoint.sh', 'keys', 'create', '--tenant', 'acme', '--role', 'write'],
+      app,
+      env('cli'),
+    );
+    expect(await keys.exited).toBe(0);
+    const key = /^dik_\w{8}_[\w-]+$/m.exec(keys.output())?.[0] ?? `no key in: ${keys.output()}`;
+    expect(key).toMatch(/^dik_/);
+    const auth = { Authorization: `Bearer ${key}` };
 
     const serverEnv = { PORT: String(await freePort()), MIGRATE_ON_BOOT: 'false' };
     const workerEnv = {
@@ -142,13 +153,13 @@ describePostgres('the production layout the Dockerfile builds', () => {
     const pdf = await makeTextPdf(['INVOICE 4711\nInvoice number 4711\nTotal due 120.00 EUR\nVAT 19%']);
     form.append('files', new Blob([new Uint8Array(pdf)]), 'invoice.pdf');
     form.append('files', new Blob(['Dear Ms Smith,\nthank you for your letter.\nKind regards']), 'letter.txt');
-    const accepted = await fetch(`${base}/classify-documents-async`, { method: 'POST', body: form });
+    const accepted = await fetch(`${base}/classify-documents-async`, { method: 'POST', body: form, headers: auth });
     expect(accepted.status).toBe(202);
     const { job_id: jobId } = (await accepted.json()) as { job_id: string };
 
     let job: { status: string; result: { documents: Array<{ status: string; text_sources: string[] }> } };
     for (;;) {
-      job = (await (await fetch(`${base}/job/${jobId}`)).json()) as typeof job;
+      job = (await (await fetch(`${base}/job/${jobId}`, { headers: auth })).json()) as typeof job;
       if (['completed', 'failed', 'cancelled'].includes(job.status)) break;
       if (worker.proc.exitCode !== null) throw new Error(`worker exited: ${worker.output()}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -158,14 +169,14 @@ describePostgres('the production layout the Dockerfile builds', () => {
       ['completed', 'text-layer'],
       ['completed', 'plain-text'],
     ]);
-    const download = await fetch(`${base}/job/${jobId}/files/0`);
+    const download = await fetch(`${base}/job/${jobId}/files/0`, { headers: auth });
     expect(Buffer.from(await download.arrayBuffer()).equals(pdf)).toBe(true);
   }, 300_000);
 
   it('runs nothing for an unknown ROLE, saying which roles exist', async () => {
     const wrong = run('sh', ['docker/entrypoint.sh'], app, env('janitor'));
     expect(await wrong.exited).toBe(64);
-    expect(wrong.output()).toContain('ROLE=janitor is not a role: use server, worker or migrate');
+    expect(wrong.output()).toContain('ROLE=janitor is not a role: use server, worker, migrate or cli');
   });
 });
 

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type ServerSentEventsResult, type TDataShape } from './client/index.js';
-import type { CancelJobData, CancelJobErrors, CancelJobResponses, ClassifyDocumentsAsyncData, ClassifyDocumentsAsyncErrors, ClassifyDocumentsAsyncResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DownloadJobFileData, DownloadJobFileErrors, DownloadJobFileResponses, GetJobData, GetJobErrors, GetJobResponses, GetJobWebhooksData, GetJobWebhooksErrors, GetJobWebhooksResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, LabelDocumentData, LabelDocumentErrors, LabelDocumentResponses, ListCategoriesData, ListCategoriesErrors, ListCategoriesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, RetryJobData, RetryJobErrors, RetryJobResponses, SetTenantWebhookData, SetTenantWebhookErrors, SetTenantWebhookResponses, StreamJobEventsData, StreamJobEventsErrors, StreamJobEventsResponse, StreamJobEventsResponses } from './types.gen.js';
+import type { CancelJobData, CancelJobErrors, CancelJobResponses, ClassifyDocumentsAsyncData, ClassifyDocumentsAsyncErrors, ClassifyDocumentsAsyncResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DownloadJobFileData, DownloadJobFileErrors, DownloadJobFileResponses, GetJobData, GetJobErrors, GetJobResponses, GetJobWebhooksData, GetJobWebhooksErrors, GetJobWebhooksResponses, GetLivenessData, GetLivenessErrors, GetLivenessResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, LabelDocumentData, LabelDocumentErrors, LabelDocumentResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCategoriesData, ListCategoriesErrors, ListCategoriesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ResetTenantTaxonomyData, ResetTenantTaxonomyErrors, ResetTenantTaxonomyResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, SetTenantTaxonomyData, SetTenantTaxonomyErrors, SetTenantTaxonomyResponses, SetTenantWebhookData, SetTenantWebhookErrors, SetTenantWebhookResponses, StreamJobEventsData, StreamJobEventsErrors, StreamJobEventsResponse, StreamJobEventsResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -25,6 +25,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  */
 export const classifyDocumentsAsync = <ThrowOnError extends boolean = false>(options: Options<ClassifyDocumentsAsyncData, ThrowOnError>): RequestResult<ClassifyDocumentsAsyncResponses, ClassifyDocumentsAsyncErrors, ThrowOnError> => (options.client ?? client).post<ClassifyDocumentsAsyncResponses, ClassifyDocumentsAsyncErrors, ThrowOnError>({
     ...formDataBodySerializer,
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
     url: '/classify-documents-async',
     ...options,
     headers: {
@@ -38,56 +39,88 @@ export const classifyDocumentsAsync = <ThrowOnError extends boolean = false>(opt
  *
  * Removes the job, its files' bytes, their page text and its timeline, at once and for good.
  */
-export const deleteJob = <ThrowOnError extends boolean = false>(options: Options<DeleteJobData, ThrowOnError>): RequestResult<DeleteJobResponses, DeleteJobErrors, ThrowOnError> => (options.client ?? client).delete<DeleteJobResponses, DeleteJobErrors, ThrowOnError>({ url: '/job/{job_id}', ...options });
+export const deleteJob = <ThrowOnError extends boolean = false>(options: Options<DeleteJobData, ThrowOnError>): RequestResult<DeleteJobResponses, DeleteJobErrors, ThrowOnError> => (options.client ?? client).delete<DeleteJobResponses, DeleteJobErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/job/{job_id}',
+    ...options
+});
 
 /**
  * Status, progress and per-document results of a job
  *
  * Poll until status is completed, failed or cancelled. result.documents has one entry per document, each with its own status, document_type, confidence and error; events is the timeline. With ?wait=N (at most 60) a pending or processing job is answered when its next event is written, or after N seconds, whichever comes first; pass ?since_event= with the last event id you saw so a change between your reads answers at once.
  */
-export const getJob = <ThrowOnError extends boolean = false>(options: Options<GetJobData, ThrowOnError>): RequestResult<GetJobResponses, GetJobErrors, ThrowOnError> => (options.client ?? client).get<GetJobResponses, GetJobErrors, ThrowOnError>({ url: '/job/{job_id}', ...options });
+export const getJob = <ThrowOnError extends boolean = false>(options: Options<GetJobData, ThrowOnError>): RequestResult<GetJobResponses, GetJobErrors, ThrowOnError> => (options.client ?? client).get<GetJobResponses, GetJobErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/job/{job_id}',
+    ...options
+});
 
 /**
  * Recent jobs, newest first, filtered by status
  *
  * Pages of at most limit jobs; pass next_cursor as cursor for the next page (null on the last).
  */
-export const listJobs = <ThrowOnError extends boolean = false>(options?: Options<ListJobsData, ThrowOnError>): RequestResult<ListJobsResponses, ListJobsErrors, ThrowOnError> => (options?.client ?? client).get<ListJobsResponses, ListJobsErrors, ThrowOnError>({ url: '/jobs', ...options });
+export const listJobs = <ThrowOnError extends boolean = false>(options?: Options<ListJobsData, ThrowOnError>): RequestResult<ListJobsResponses, ListJobsErrors, ThrowOnError> => (options?.client ?? client).get<ListJobsResponses, ListJobsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/jobs',
+    ...options
+});
 
 /**
  * Cancel a pending or running job (a finished job is returned unchanged)
  *
  * Unfinished documents end skipped; a worker running the job stops within a second. Documents already classified keep their results. Retry the job to run the rest.
  */
-export const cancelJob = <ThrowOnError extends boolean = false>(options: Options<CancelJobData, ThrowOnError>): RequestResult<CancelJobResponses, CancelJobErrors, ThrowOnError> => (options.client ?? client).post<CancelJobResponses, CancelJobErrors, ThrowOnError>({ url: '/job/{job_id}/cancel', ...options });
+export const cancelJob = <ThrowOnError extends boolean = false>(options: Options<CancelJobData, ThrowOnError>): RequestResult<CancelJobResponses, CancelJobErrors, ThrowOnError> => (options.client ?? client).post<CancelJobResponses, CancelJobErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/job/{job_id}/cancel',
+    ...options
+});
 
 /**
  * Run a failed or cancelled job again, from its first unfinished document
  *
  * The job is pending again with fresh attempts; documents already done are not read again.
  */
-export const retryJob = <ThrowOnError extends boolean = false>(options: Options<RetryJobData, ThrowOnError>): RequestResult<RetryJobResponses, RetryJobErrors, ThrowOnError> => (options.client ?? client).post<RetryJobResponses, RetryJobErrors, ThrowOnError>({ url: '/job/{job_id}/retry', ...options });
+export const retryJob = <ThrowOnError extends boolean = false>(options: Options<RetryJobData, ThrowOnError>): RequestResult<RetryJobResponses, RetryJobErrors, ThrowOnError> => (options.client ?? client).post<RetryJobResponses, RetryJobErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/job/{job_id}/retry',
+    ...options
+});
 
 /**
  * The job's events as Server-Sent Events, live, until the job is finished
  *
  * Sends the events of the job timeline (as in GET /job/{job_id} events[]) from the first, or after Last-Event-ID / ?after=, then each new one as it is written, and closes the stream after the job is completed, failed or cancelled. Each event carries `id` (resume with it), `event` (its type) and `data` (the event as JSON). A reconnecting EventSource sends Last-Event-ID itself and misses nothing. A comment line keeps an idle stream open every 15 s. 204 when the job is finished and has no event after the one named.
  */
-export const streamJobEvents = <ThrowOnError extends boolean = false>(options: Options<StreamJobEventsData, ThrowOnError, StreamJobEventsResponse>): Promise<ServerSentEventsResult<StreamJobEventsResponses>> => (options.client ?? client).sse.get<StreamJobEventsResponses, StreamJobEventsErrors, ThrowOnError>({ url: '/job/{job_id}/events', ...options });
+export const streamJobEvents = <ThrowOnError extends boolean = false>(options: Options<StreamJobEventsData, ThrowOnError, StreamJobEventsResponse>): Promise<ServerSentEventsResult<StreamJobEventsResponses>> => (options.client ?? client).sse.get<StreamJobEventsResponses, StreamJobEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/job/{job_id}/events',
+    ...options
+});
 
 /**
  * Download an uploaded file, as it was uploaded
  *
  * Streams the bytes with the sniffed content type. Gone (410) once retention purged them.
  */
-export const downloadJobFile = <ThrowOnError extends boolean = false>(options: Options<DownloadJobFileData, ThrowOnError>): RequestResult<DownloadJobFileResponses, DownloadJobFileErrors, ThrowOnError> => (options.client ?? client).get<DownloadJobFileResponses, DownloadJobFileErrors, ThrowOnError>({ url: '/job/{job_id}/files/{position}', ...options });
+export const downloadJobFile = <ThrowOnError extends boolean = false>(options: Options<DownloadJobFileData, ThrowOnError>): RequestResult<DownloadJobFileResponses, DownloadJobFileErrors, ThrowOnError> => (options.client ?? client).get<DownloadJobFileResponses, DownloadJobFileErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/job/{job_id}/files/{position}',
+    ...options
+});
 
 /**
  * The document types documents are classified into
  *
- * The taxonomy in effect: each category's id is a document_type value and a valid categories entry of an upload. A document that fits none is given the fallback.
+ * The taxonomy in effect for the caller's tenant (its own, if it set one with PUT /tenant/taxonomy): each category's id is a document_type value and a valid categories entry of an upload. A document that fits none is given the fallback.
  */
-export const listCategories = <ThrowOnError extends boolean = false>(options?: Options<ListCategoriesData, ThrowOnError>): RequestResult<ListCategoriesResponses, ListCategoriesErrors, ThrowOnError> => (options?.client ?? client).get<ListCategoriesResponses, ListCategoriesErrors, ThrowOnError>({ url: '/categories', ...options });
+export const listCategories = <ThrowOnError extends boolean = false>(options?: Options<ListCategoriesData, ThrowOnError>): RequestResult<ListCategoriesResponses, ListCategoriesErrors, ThrowOnError> => (options?.client ?? client).get<ListCategoriesResponses, ListCategoriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/categories',
+    ...options
+});
 
 /**
  * Records a document's right type
@@ -95,6 +128,7 @@ export const listCategories = <ThrowOnError extends boolean = false>(options?: O
  * The label becomes training data for the local classifier and a few-shot example for the OpenAI prompt. Labelling the same document again replaces the earlier label.
  */
 export const labelDocument = <ThrowOnError extends boolean = false>(options: Options<LabelDocumentData, ThrowOnError>): RequestResult<LabelDocumentResponses, LabelDocumentErrors, ThrowOnError> => (options.client ?? client).post<LabelDocumentResponses, LabelDocumentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
     url: '/job/{job_id}/documents/{position}/label',
     ...options,
     headers: {
@@ -108,7 +142,11 @@ export const labelDocument = <ThrowOnError extends boolean = false>(options: Opt
  *
  * One delivery per terminal event (job.completed, job.failed, job.cancelled), with its webhook-id, status and every attempt: status code, error and duration. Retries back off exponentially for up to a day.
  */
-export const getJobWebhooks = <ThrowOnError extends boolean = false>(options: Options<GetJobWebhooksData, ThrowOnError>): RequestResult<GetJobWebhooksResponses, GetJobWebhooksErrors, ThrowOnError> => (options.client ?? client).get<GetJobWebhooksResponses, GetJobWebhooksErrors, ThrowOnError>({ url: '/job/{job_id}/webhooks', ...options });
+export const getJobWebhooks = <ThrowOnError extends boolean = false>(options: Options<GetJobWebhooksData, ThrowOnError>): RequestResult<GetJobWebhooksResponses, GetJobWebhooksErrors, ThrowOnError> => (options.client ?? client).get<GetJobWebhooksResponses, GetJobWebhooksErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/job/{job_id}/webhooks',
+    ...options
+});
 
 /**
  * Set (or clear with null) the tenant's default callback URL
@@ -116,7 +154,63 @@ export const getJobWebhooks = <ThrowOnError extends boolean = false>(options: Op
  * Finished jobs whose upload named no callback_url are posted here, signed with the tenant secret. Only public http(s) addresses are accepted (WEBHOOK_ALLOW_PRIVATE=true allows others).
  */
 export const setTenantWebhook = <ThrowOnError extends boolean = false>(options: Options<SetTenantWebhookData, ThrowOnError>): RequestResult<SetTenantWebhookResponses, SetTenantWebhookErrors, ThrowOnError> => (options.client ?? client).put<SetTenantWebhookResponses, SetTenantWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
     url: '/tenant/webhook',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The tenant's keys, newest first (never the keys themselves)
+ */
+export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Options<ListApiKeysData, ThrowOnError>): RequestResult<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError> => (options?.client ?? client).get<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/keys',
+    ...options
+});
+
+/**
+ * Create an API key (shown in this response only); creates the tenant when it is new
+ */
+export const createApiKey = <ThrowOnError extends boolean = false>(options: Options<CreateApiKeyData, ThrowOnError>): RequestResult<CreateApiKeyResponses, CreateApiKeyErrors, ThrowOnError> => (options.client ?? client).post<CreateApiKeyResponses, CreateApiKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/keys',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke a key at once (by its id or its prefix); the next request with it is a 401
+ */
+export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Options<RevokeApiKeyData, ThrowOnError>): RequestResult<RevokeApiKeyResponses, RevokeApiKeyErrors, ThrowOnError> => (options.client ?? client).delete<RevokeApiKeyResponses, RevokeApiKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/keys/{key_id}',
+    ...options
+});
+
+/**
+ * Drop the tenant's own taxonomy: the service's applies again
+ */
+export const resetTenantTaxonomy = <ThrowOnError extends boolean = false>(options?: Options<ResetTenantTaxonomyData, ThrowOnError>): RequestResult<ResetTenantTaxonomyResponses, ResetTenantTaxonomyErrors, ThrowOnError> => (options?.client ?? client).delete<ResetTenantTaxonomyResponses, ResetTenantTaxonomyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/tenant/taxonomy',
+    ...options
+});
+
+/**
+ * Give the caller's tenant a taxonomy of its own
+ *
+ * The body is a taxonomy in the shape of the built-in one (src/classifier/default-taxonomy.yaml): `{"categories": [{"id", "label", "description", "keywords", "examples"?}, ...]}` or the list alone, as JSON (application/json) or YAML (application/yaml). New uploads, GET /categories and labels of this tenant use it; jobs already queued are classified with it too.
+ */
+export const setTenantTaxonomy = <ThrowOnError extends boolean = false>(options: Options<SetTenantTaxonomyData, ThrowOnError>): RequestResult<SetTenantTaxonomyResponses, SetTenantTaxonomyErrors, ThrowOnError> => (options.client ?? client).put<SetTenantTaxonomyResponses, SetTenantTaxonomyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
+    url: '/tenant/taxonomy',
     ...options,
     headers: {
         'Content-Type': 'application/json',

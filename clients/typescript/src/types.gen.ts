@@ -370,6 +370,70 @@ export type TenantWebhookResponseDto = {
     callback_url?: string | null;
 };
 
+export type ApiKeyRole = 'admin' | 'write' | 'read';
+
+export type CreateApiKeyDto = {
+    /**
+     * The key's tenant, created if new. An admin key manages its own tenant only (leave it out, or name it); while the service runs open, any tenant.
+     */
+    tenant?: string;
+    role: ApiKeyRole;
+    /**
+     * A name to tell keys apart in listings.
+     */
+    name?: string;
+};
+
+export type CreatedApiKeyDto = {
+    id: string;
+    tenant_id: string;
+    /**
+     * The 8 characters after 'dik_': the key shows as dik_Xq3vB9kT_…
+     */
+    prefix: string;
+    role: ApiKeyRole;
+    name: string | null;
+    created_at: string;
+    /**
+     * to the minute
+     */
+    last_used_at: string | null;
+    revoked_at: string | null;
+    /**
+     * The key itself. Shown in this response only: it is stored as a hash and never shown again.
+     */
+    key: string;
+    /**
+     * Whether this request created the tenant.
+     */
+    tenant_created: boolean;
+    /**
+     * The new tenant's webhook signing secret (whsec_…); only when tenant_created, and only here.
+     */
+    webhook_secret?: string;
+};
+
+export type ApiKeyDto = {
+    id: string;
+    tenant_id: string;
+    /**
+     * The 8 characters after 'dik_': the key shows as dik_Xq3vB9kT_…
+     */
+    prefix: string;
+    role: ApiKeyRole;
+    name: string | null;
+    created_at: string;
+    /**
+     * to the minute
+     */
+    last_used_at: string | null;
+    revoked_at: string | null;
+};
+
+export type ApiKeyListDto = {
+    keys: Array<ApiKeyDto>;
+};
+
 export type HealthIndicatorStatus = 'up' | 'degraded' | 'down';
 
 export type HealthIndicatorDto = {
@@ -928,6 +992,171 @@ export type SetTenantWebhookResponses = {
 };
 
 export type SetTenantWebhookResponse = SetTenantWebhookResponses[keyof SetTenantWebhookResponses];
+
+export type ListApiKeysData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only while the service runs open: one tenant (default: every tenant).
+         */
+        tenant?: string;
+    };
+    url: '/keys';
+};
+
+export type ListApiKeysErrors = {
+    /**
+     * the key is not an admin key, or not of that tenant
+     */
+    403: ErrorResponseDto;
+    /**
+     * A bug or an unexpected failure. The cause is logged under errorId, never sent.
+     */
+    500: ErrorResponseDto;
+};
+
+export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
+
+export type ListApiKeysResponses = {
+    200: ApiKeyListDto;
+};
+
+export type ListApiKeysResponse = ListApiKeysResponses[keyof ListApiKeysResponses];
+
+export type CreateApiKeyData = {
+    body: CreateApiKeyDto;
+    path?: never;
+    query?: never;
+    url: '/keys';
+};
+
+export type CreateApiKeyErrors = {
+    400: ErrorResponseDto;
+    /**
+     * the key is not an admin key, or not of that tenant
+     */
+    403: ErrorResponseDto;
+    /**
+     * A bug or an unexpected failure. The cause is logged under errorId, never sent.
+     */
+    500: ErrorResponseDto;
+};
+
+export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
+
+export type CreateApiKeyResponses = {
+    201: CreatedApiKeyDto;
+};
+
+export type CreateApiKeyResponse = CreateApiKeyResponses[keyof CreateApiKeyResponses];
+
+export type RevokeApiKeyData = {
+    body?: never;
+    path: {
+        /**
+         * the key's id, or its prefix as listed
+         */
+        key_id: string;
+    };
+    query?: never;
+    url: '/keys/{key_id}';
+};
+
+export type RevokeApiKeyErrors = {
+    /**
+     * the key is not an admin key, or not of that tenant
+     */
+    403: ErrorResponseDto;
+    /**
+     * no such key in the caller's tenant
+     */
+    404: ErrorResponseDto;
+    /**
+     * A bug or an unexpected failure. The cause is logged under errorId, never sent.
+     */
+    500: ErrorResponseDto;
+};
+
+export type RevokeApiKeyError = RevokeApiKeyErrors[keyof RevokeApiKeyErrors];
+
+export type RevokeApiKeyResponses = {
+    /**
+     * the key, revoked
+     */
+    200: ApiKeyDto;
+};
+
+export type RevokeApiKeyResponse = RevokeApiKeyResponses[keyof RevokeApiKeyResponses];
+
+export type ResetTenantTaxonomyData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/tenant/taxonomy';
+};
+
+export type ResetTenantTaxonomyErrors = {
+    /**
+     * the key is not an admin key
+     */
+    403: ErrorResponseDto;
+    /**
+     * A bug or an unexpected failure. The cause is logged under errorId, never sent.
+     */
+    500: ErrorResponseDto;
+};
+
+export type ResetTenantTaxonomyError = ResetTenantTaxonomyErrors[keyof ResetTenantTaxonomyErrors];
+
+export type ResetTenantTaxonomyResponses = {
+    /**
+     * the taxonomy now in effect (the service’s)
+     */
+    200: CategoryListDto;
+};
+
+export type ResetTenantTaxonomyResponse = ResetTenantTaxonomyResponses[keyof ResetTenantTaxonomyResponses];
+
+export type SetTenantTaxonomyData = {
+    /**
+     * `fallback` is not needed (and ignored)
+     */
+    body: CategoryListDto;
+    path?: never;
+    query?: never;
+    url: '/tenant/taxonomy';
+};
+
+export type SetTenantTaxonomyErrors = {
+    /**
+     * what is wrong with which category
+     */
+    400: ErrorResponseDto;
+    /**
+     * the key is not an admin key
+     */
+    403: ErrorResponseDto;
+    /**
+     * neither JSON nor YAML
+     */
+    415: ErrorResponseDto;
+    /**
+     * A bug or an unexpected failure. The cause is logged under errorId, never sent.
+     */
+    500: ErrorResponseDto;
+};
+
+export type SetTenantTaxonomyError = SetTenantTaxonomyErrors[keyof SetTenantTaxonomyErrors];
+
+export type SetTenantTaxonomyResponses = {
+    /**
+     * the taxonomy now in effect for the tenant
+     */
+    200: CategoryListDto;
+};
+
+export type SetTenantTaxonomyResponse = SetTenantTaxonomyResponses[keyof SetTenantTaxonomyResponses];
 
 export type GetLivenessData = {
     body?: never;
