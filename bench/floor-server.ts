@@ -20,15 +20,24 @@ const SCHEMA = `
     filename text not null, content_type text not null, size int not null, sha256 text not null,
     bytes bytea not null, primary key (job_id, position));`;
 
-const INSERT = `
+/**
+ * The job and its files in one statement, one NOTIFY. Each file's bytes are a parameter of their
+ * own: node-postgres sends a Buffer parameter as binary, where a bytea[] would go as hex text.
+ */
+function insertStatement(files: number): string {
+  const rows = Array.from({ length: files }, (_, i) => {
+    const p = 2 + i * 4;
+    return `(${i}, $${p}::text, $${p + 1}::text, $${p + 2}::text, $${p + 3}::bytea)`;
+  });
+  return `
   with job as (insert into floor_jobs (id, tenant_id) values ($1, 'default') returning id),
   files as (
     insert into floor_files (job_id, position, filename, content_type, size, sha256, bytes)
-    select (select id from job), f.position - 1, f.filename, f.content_type, octet_length(f.bytes), f.sha256, f.bytes
-    from unnest($2::text[], $3::text[], $4::text[], $5::bytea[]) with ordinality
-      as f(filename, content_type, sha256, bytes, position)
+    select (select id from job), f.position, f.filename, f.content_type, octet_length(f.bytes), f.sha256, f.bytes
+    from (values ${rows.join(', ')}) as f(position, filename, content_type, sha256, bytes)
     returning 1)
   select pg_notify('floor_jobs', $1::text), (select count(*) from files) as files`;
+}
 
 interface UploadedFile {
   filename: string;
@@ -79,12 +88,9 @@ async function main(): Promise<void> {
       .then(async (files) => {
         if (files.length === 0) return answer(res, 400, { message: 'no files' });
         const id = randomUUID();
-        await pool.query(INSERT, [
+        await pool.query(insertStatement(files.length), [
           id,
-          files.map((f) => f.filename),
-          files.map((f) => f.contentType),
-          files.map((f) => f.sha256),
-          files.map((f) => f.bytes),
+          ...files.flatMap((f) => [f.filename, f.contentType, f.sha256, f.bytes]),
         ]);
         res.setHeader('location', `/job/${id}`);
         answer(res, 202, { job_id: id, status: 'pending' });

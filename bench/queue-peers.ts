@@ -91,8 +91,9 @@ function withAppName(url: string, name: string): string {
 }
 
 /**
- * The live helper's trigger (one NOTIFY per statement that inserts events), so Doc Inbox is
- * measured as it runs after that merge.
+ * For a baseline checkout older than the live trigger (20261202000300_job_events_notify.sql): a
+ * NOTIFY per statement that inserts events, so both builds pay for one. This checkout's migrations
+ * have the real trigger (it notifies only for followed jobs).
  */
 const LIVE_TRIGGER = `
   create or replace function inbox_bench_notify_events() returns trigger language plpgsql as $$
@@ -108,7 +109,7 @@ async function docInboxProducer(url: string, liveTrigger: boolean, checkout?: st
       (require(join(checkout, 'dist-bench/src/database/migrator.js')) as { Migrator: typeof Migrator }).Migrator
     : Migrator;
   await new migrator(sql).migrate();
-  if (liveTrigger) await sql.exec(LIVE_TRIGGER);
+  if (liveTrigger && checkout) await sql.exec(LIVE_TRIGGER);
   const store = new SqlJobStore(new SqlDbFunctions(sql));
   return {
     async enqueueBacklog(count) {

@@ -3,6 +3,7 @@ import { ApiResponse, type ApiResponseOptions } from '@nestjs/swagger';
 import { internalErrorMessage } from '../common/all-exceptions.filter';
 import { ErrorResponseDto, errorResponseBody } from '../common/error-response.dto';
 import { IdempotencyConflict, JobNotFound, JobNotRetryable, StorageUnavailable } from '../common/errors';
+import { Unauthenticated } from '../auth/auth-errors';
 import { fileTooLargeMessage } from './upload-messages';
 
 /** The error statuses the API documents; each has its own description and example below. */
@@ -27,14 +28,16 @@ export const DEFAULT_ERROR_DOCS: Record<ErrorStatus, { description: string; summ
     message: "file 'scan.pdf' is empty",
   },
   401: {
-    description: 'No API key, or one the service does not know.',
+    description: 'No API key, or one that is unknown or revoked (not needed while the service runs open).',
     summary: 'no API key',
-    message: "missing API key: send it in the header 'Authorization: Bearer <key>'",
+    message: new Unauthenticated('this request carries no API key').message,
   },
   403: {
-    description: 'The API key is valid but may not do this.',
-    summary: 'not allowed',
-    message: 'this API key may not call this operation; use a key that is allowed to',
+    description: 'The API key is valid but its role (read, write, admin) or its tenant does not allow this.',
+    summary: 'role too low',
+    message:
+      "this key's role is 'read'; POST /job/6f1c2b9e-2a5e-4d7f-9a43-2f7b8e3c1d10/cancel needs 'write' " +
+      '(read: GET requests; write: uploads, cancel, retry, delete, labels; admin: keys and tenant settings)',
   },
   404: {
     description: 'Unknown or malformed job id.',

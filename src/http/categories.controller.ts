@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from './api-error-responses.decorator';
 import { OTHER, type Taxonomy } from '../classifier/taxonomy';
 import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
 import { CurrentTenant } from '../tenants/request-principal';
@@ -7,6 +8,7 @@ import { CategoryListDto } from './dto/categories.dto';
 import { CATEGORY_LIST_EXAMPLE } from './dto/examples';
 
 @ApiTags('categories')
+@ApiErrorResponses({ 401: true, 403: true })
 @Controller('categories')
 export class CategoriesController {
   constructor(private readonly taxonomies: TenantTaxonomies) {}

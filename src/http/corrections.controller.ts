@@ -10,6 +10,7 @@ import { boundedIntMessage, BoundedIntParam, MAX_INT32 } from './pipes/parse-bou
 import { JobIdParam } from './pipes/parse-job-id.pipe';
 
 @ApiTags('corrections')
+@ApiErrorResponses({ 401: true, 403: true })
 @Controller('job/:job_id/documents/:position/label')
 export class CorrectionsController {
   constructor(private readonly corrections: CorrectionsService) {}

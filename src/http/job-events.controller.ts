@@ -38,6 +38,7 @@ const STREAM_EXAMPLE = [
 ].join('\n');
 
 @ApiTags('jobs')
+@ApiErrorResponses({ 401: true, 403: true })
 @Controller()
 export class JobEventsController {
   private readonly logger = new Logger('JobEvents');

@@ -12,6 +12,7 @@ import { BoundedIntParam } from './pipes/parse-bounded-int.pipe';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
 
 @ApiTags('jobs')
+@ApiErrorResponses({ 401: true, 403: true })
 @Controller('job/:job_id/files/:position')
 export class JobFilesController {
   constructor(private readonly jobs: JobsService) {}

@@ -49,6 +49,7 @@ import type { StreamedUpload, UploadRequest } from './blob-upload.engine';
 
 @ApiTags('jobs')
 @ApiErrorResponses({ 503: true })
+@ApiErrorResponses({ 401: true, 403: true })
 @Controller()
 export class JobsController {
   constructor(

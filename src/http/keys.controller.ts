@@ -1,19 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiQuery,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiKeyStore, type ApiKeyRecord } from '../auth/api-key-store';
 import { ApiKeyNotFound, Forbidden } from '../auth/auth-errors';
 import { RequiresRole } from '../auth/auth.decorators';
-import { ErrorResponseDto } from '../common/error-response.dto';
 import { InvalidRequest } from '../common/errors';
 import { CurrentPrincipal, type RequestPrincipal } from '../tenants/request-principal';
 import {
@@ -24,13 +13,35 @@ import {
   TENANT_ID_PATTERN,
   TENANT_ID_RULE,
 } from './dto/api-key.dto';
+import { ApiErrorResponses } from './api-error-responses.decorator';
+
+const KEY_EXAMPLE: ApiKeyDto = {
+  id: '8d2f4c1e-5b7a-4e3d-9c6f-1a2b3c4d5e6f',
+  tenant_id: 'acme',
+  prefix: 'Xq3vB9kT',
+  role: 'write',
+  name: 'ci',
+  created_at: '2026-11-30T09:00:00.000Z',
+  last_used_at: '2026-11-30T09:14:05.000Z',
+  revoked_at: null,
+};
+
+const NOT_ADMIN = {
+  description: 'The key is not an admin key, or names another tenant.',
+  examples: {
+    'not admin':
+      "this key's role is 'write'; POST /keys needs 'admin' " +
+      '(read: GET requests; write: uploads, cancel, retry, delete, labels; admin: keys and tenant settings)',
+    'another tenant': "an admin key of tenant 'acme' creates keys for its own tenant only, not 'globex'",
+  },
+};
 
 /**
  * The admin API for keys. An admin key manages its own tenant's keys; the open service (no key
  * yet, or AUTH_DISABLED) is the default tenant's admin and may manage every tenant's.
  */
 @ApiTags('keys')
-@ApiForbiddenResponse({ type: ErrorResponseDto, description: 'the key is not an admin key, or not of that tenant' })
+@ApiErrorResponses({ 401: true, 403: NOT_ADMIN, 503: true })
 @RequiresRole('admin')
 @Controller('keys')
 export class KeysController {
@@ -41,9 +52,28 @@ export class KeysController {
   @ApiOperation({
     operationId: 'createApiKey',
     summary: 'Create an API key (shown in this response only); creates the tenant when it is new',
+    description:
+      "An admin key creates keys for its own tenant; the open service (no key yet) for any. The tenant's " +
+      'webhook signing secret is in the answer when this call created the tenant, and never again.',
   })
-  @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiCreatedResponse({
+    type: CreatedApiKeyDto,
+    example: {
+      ...KEY_EXAMPLE,
+      last_used_at: null,
+      key: 'dik_Xq3vB9kT_kD8n2Qp5sV1xZ7bR4tY9wE3uI6oA0cF2gH5jL8mN1',
+      tenant_created: false,
+    },
+  })
+  @ApiErrorResponses({
+    400: {
+      description: 'The role or the tenant id is not one the service takes.',
+      examples: {
+        'bad tenant': TENANT_ID_RULE,
+        'bad role': 'role must be one of: admin, write, read',
+      },
+    },
+  })
   async createApiKey(
     @Body() body: CreateApiKeyDto,
     @CurrentPrincipal() principal: RequestPrincipal,
@@ -66,13 +96,20 @@ export class KeysController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listApiKeys', summary: "The tenant's keys, newest first (never the keys themselves)" })
   @ApiQuery({
     name: 'tenant',
     required: false,
     description: 'Only while the service runs open: one tenant (default: every tenant).',
   })
-  @ApiOkResponse({ type: ApiKeyListDto })
+  @ApiOperation({
+    operationId: 'listApiKeys',
+    summary: "The tenant's keys, newest first (never the keys themselves)",
+    description: 'Each key with its visible prefix, role, name, last use and revocation time.',
+  })
+  @ApiOkResponse({ type: ApiKeyListDto, example: { keys: [KEY_EXAMPLE] } })
+  @ApiErrorResponses({
+    400: { description: 'The tenant id is malformed.', examples: { 'bad tenant': TENANT_ID_RULE } },
+  })
   async listApiKeys(
     @CurrentPrincipal() principal: RequestPrincipal,
     @Query('tenant') tenant?: string,
@@ -89,10 +126,20 @@ export class KeysController {
   @ApiOperation({
     operationId: 'revokeApiKey',
     summary: 'Revoke a key at once (by its id or its prefix); the next request with it is a 401',
+    description: 'Revoking is for good: the key fails on the very next request, on every server process.',
   })
   @ApiParam({ name: 'key_id', description: "the key's id, or its prefix as listed" })
-  @ApiOkResponse({ type: ApiKeyDto, description: 'the key, revoked' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: "no such key in the caller's tenant" })
+  @ApiOkResponse({
+    type: ApiKeyDto,
+    description: 'the key, revoked',
+    example: { ...KEY_EXAMPLE, revoked_at: '2026-11-30T10:00:00.000Z' },
+  })
+  @ApiErrorResponses({
+    404: {
+      description: "No such key in the caller's tenant.",
+      examples: { 'no such key': new ApiKeyNotFound('Zz9yX8wV').message },
+    },
+  })
   async revokeApiKey(
     @Param('key_id') reference: string,
     @CurrentPrincipal() principal: RequestPrincipal,

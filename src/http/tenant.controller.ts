@@ -1,33 +1,36 @@
 import { Controller, Delete, Put, Req } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConsumes,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnsupportedMediaTypeResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { parse as parseYaml } from 'yaml';
 import { RequiresRole } from '../auth/auth.decorators';
 import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
 import { parseCategories, TaxonomyFileError } from '../classifier/taxonomy.loader';
 import { Taxonomy } from '../classifier/taxonomy';
-import { ErrorResponseDto } from '../common/error-response.dto';
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../common/errors';
 import { TenantStore } from '../tenants/tenant-store';
 import { CurrentTenant } from '../tenants/request-principal';
 import { toCategoryList } from './categories.controller';
 import { CategoryListDto } from './dto/categories.dto';
+import { CATEGORY_LIST_EXAMPLE } from './dto/examples';
+import { ApiErrorResponses } from './api-error-responses.decorator';
 
 /** A taxonomy document larger than this is refused (the built-in one is about 24 KB). */
 const MAX_TAXONOMY_BYTES = 1024 * 1024;
 
 /** The caller's tenant's own settings (admin keys only). */
 @ApiTags('tenant')
-@ApiForbiddenResponse({ type: ErrorResponseDto, description: 'the key is not an admin key' })
+@ApiErrorResponses({
+  401: true,
+  403: {
+    description: 'The key is not an admin key.',
+    examples: {
+      'not admin':
+        "this key's role is 'write'; PUT /tenant/taxonomy needs 'admin' " +
+        '(read: GET requests; write: uploads, cancel, retry, delete, labels; admin: keys and tenant settings)',
+    },
+  },
+  503: true,
+})
 @RequiresRole('admin')
 @Controller('tenant/taxonomy')
 export class TenantController {
@@ -48,9 +51,25 @@ export class TenantController {
   })
   @ApiConsumes('application/json', 'application/yaml')
   @ApiBody({ type: CategoryListDto, description: '`fallback` is not needed (and ignored)' })
-  @ApiOkResponse({ type: CategoryListDto, description: 'the taxonomy now in effect for the tenant' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'what is wrong with which category' })
-  @ApiUnsupportedMediaTypeResponse({ type: ErrorResponseDto, description: 'neither JSON nor YAML' })
+  @ApiOkResponse({
+    type: CategoryListDto,
+    description: 'the taxonomy now in effect for the tenant',
+    example: CATEGORY_LIST_EXAMPLE,
+  })
+  @ApiErrorResponses({
+    400: {
+      description: 'What is wrong with which category.',
+      examples: {
+        'short description':
+          'invalid taxonomy: categories[0] (timesheet): description must say what the document type is (at least 10 characters)',
+      },
+    },
+    413: { description: 'The taxonomy is over 1 MB.', examples: { 'too large': 'the taxonomy is larger than 1 MB' } },
+    415: {
+      description: 'Neither JSON nor YAML.',
+      examples: { 'wrong type': 'send the taxonomy as application/json or application/yaml' },
+    },
+  })
   async setTenantTaxonomy(@Req() req: Request, @CurrentTenant() tenantId: string): Promise<CategoryListDto> {
     const raw = await taxonomyDocument(req);
     let categories;
@@ -75,8 +94,13 @@ export class TenantController {
   @ApiOperation({
     operationId: 'resetTenantTaxonomy',
     summary: "Drop the tenant's own taxonomy: the service's applies again",
+    description: "New uploads, GET /categories and labels of this tenant use the service's taxonomy again.",
   })
-  @ApiOkResponse({ type: CategoryListDto, description: 'the taxonomy now in effect (the service’s)' })
+  @ApiOkResponse({
+    type: CategoryListDto,
+    description: 'the taxonomy now in effect (the service’s)',
+    example: CATEGORY_LIST_EXAMPLE,
+  })
   async resetTenantTaxonomy(@CurrentTenant() tenantId: string): Promise<CategoryListDto> {
     await this.tenants.update(tenantId, { taxonomy: null });
     return toCategoryList(this.taxonomies.serviceTaxonomy);

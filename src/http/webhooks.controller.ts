@@ -33,6 +33,7 @@ const WEBHOOK_DELIVERIES_EXAMPLE: WebhookDeliveryListDto = {
 
 @ApiTags('webhooks')
 @ApiErrorResponses({ 503: true })
+@ApiErrorResponses({ 401: true, 403: true })
 @Controller()
 export class WebhooksController {
   constructor(private readonly webhooks: WebhookSettingsService) {}

@@ -165,6 +165,8 @@ export const setTenantWebhook = <ThrowOnError extends boolean = false>(options: 
 
 /**
  * The tenant's keys, newest first (never the keys themselves)
+ *
+ * Each key with its visible prefix, role, name, last use and revocation time.
  */
 export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Options<ListApiKeysData, ThrowOnError>): RequestResult<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError> => (options?.client ?? client).get<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
@@ -174,6 +176,8 @@ export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Opti
 
 /**
  * Create an API key (shown in this response only); creates the tenant when it is new
+ *
+ * An admin key creates keys for its own tenant; the open service (no key yet) for any. The tenant's webhook signing secret is in the answer when this call created the tenant, and never again.
  */
 export const createApiKey = <ThrowOnError extends boolean = false>(options: Options<CreateApiKeyData, ThrowOnError>): RequestResult<CreateApiKeyResponses, CreateApiKeyErrors, ThrowOnError> => (options.client ?? client).post<CreateApiKeyResponses, CreateApiKeyErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
@@ -187,6 +191,8 @@ export const createApiKey = <ThrowOnError extends boolean = false>(options: Opti
 
 /**
  * Revoke a key at once (by its id or its prefix); the next request with it is a 401
+ *
+ * Revoking is for good: the key fails on the very next request, on every server process.
  */
 export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Options<RevokeApiKeyData, ThrowOnError>): RequestResult<RevokeApiKeyResponses, RevokeApiKeyErrors, ThrowOnError> => (options.client ?? client).delete<RevokeApiKeyResponses, RevokeApiKeyErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
@@ -196,6 +202,8 @@ export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Opti
 
 /**
  * Drop the tenant's own taxonomy: the service's applies again
+ *
+ * New uploads, GET /categories and labels of this tenant use the service's taxonomy again.
  */
 export const resetTenantTaxonomy = <ThrowOnError extends boolean = false>(options?: Options<ResetTenantTaxonomyData, ThrowOnError>): RequestResult<ResetTenantTaxonomyResponses, ResetTenantTaxonomyErrors, ThrowOnError> => (options?.client ?? client).delete<ResetTenantTaxonomyResponses, ResetTenantTaxonomyErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],

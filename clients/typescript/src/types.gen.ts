@@ -497,6 +497,14 @@ export type ClassifyDocumentsAsyncErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
+    /**
      * A file, or the number of files, is over the upload limit.
      */
     413: ErrorResponseDto;
@@ -546,6 +554,14 @@ export type DeleteJobData = {
 };
 
 export type DeleteJobErrors = {
+    /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
     /**
      * Unknown or malformed job id.
      */
@@ -598,6 +614,14 @@ export type GetJobErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
+    /**
      * Unknown or malformed job id.
      */
     404: ErrorResponseDto;
@@ -642,6 +666,14 @@ export type ListJobsErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
+    /**
      * A bug or an unexpected failure. The cause is logged under errorId, never sent.
      */
     500: ErrorResponseDto;
@@ -675,6 +707,14 @@ export type CancelJobData = {
 };
 
 export type CancelJobErrors = {
+    /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
     /**
      * Unknown or malformed job id.
      */
@@ -713,6 +753,14 @@ export type RetryJobData = {
 };
 
 export type RetryJobErrors = {
+    /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
     /**
      * Unknown or malformed job id.
      */
@@ -771,6 +819,14 @@ export type StreamJobEventsErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
+    /**
      * Unknown or malformed job id.
      */
     404: ErrorResponseDto;
@@ -821,6 +877,14 @@ export type DownloadJobFileErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
+    /**
      * Unknown or malformed job id.
      *
      * Another tenant's job, an unknown job, or no file at that position.
@@ -860,6 +924,14 @@ export type ListCategoriesData = {
 
 export type ListCategoriesErrors = {
     /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
+    /**
      * A bug or an unexpected failure. The cause is logged under errorId, never sent.
      */
     500: ErrorResponseDto;
@@ -897,6 +969,14 @@ export type LabelDocumentErrors = {
      * The label is not a category id (see GET /categories) or other, or the position is no integer.
      */
     400: ErrorResponseDto;
+    /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
     /**
      * Unknown or malformed job id.
      *
@@ -942,6 +1022,14 @@ export type GetJobWebhooksData = {
 
 export type GetJobWebhooksErrors = {
     /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
+    /**
      * Unknown or malformed job id.
      */
     404: ErrorResponseDto;
@@ -976,6 +1064,14 @@ export type SetTenantWebhookErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The API key is valid but its role (read, write, admin) or its tenant does not allow this.
+     */
+    403: ErrorResponseDto;
+    /**
      * A bug or an unexpected failure. The cause is logged under errorId, never sent.
      */
     500: ErrorResponseDto;
@@ -1007,13 +1103,25 @@ export type ListApiKeysData = {
 
 export type ListApiKeysErrors = {
     /**
-     * the key is not an admin key, or not of that tenant
+     * The tenant id is malformed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The key is not an admin key, or names another tenant.
      */
     403: ErrorResponseDto;
     /**
      * A bug or an unexpected failure. The cause is logged under errorId, never sent.
      */
     500: ErrorResponseDto;
+    /**
+     * A dependency is unreachable (the job database, or the file store): the message names it. Try again shortly.
+     */
+    503: ErrorResponseDto;
 };
 
 export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
@@ -1032,15 +1140,26 @@ export type CreateApiKeyData = {
 };
 
 export type CreateApiKeyErrors = {
+    /**
+     * The role or the tenant id is not one the service takes.
+     */
     400: ErrorResponseDto;
     /**
-     * the key is not an admin key, or not of that tenant
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The key is not an admin key, or names another tenant.
      */
     403: ErrorResponseDto;
     /**
      * A bug or an unexpected failure. The cause is logged under errorId, never sent.
      */
     500: ErrorResponseDto;
+    /**
+     * A dependency is unreachable (the job database, or the file store): the message names it. Try again shortly.
+     */
+    503: ErrorResponseDto;
 };
 
 export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
@@ -1065,17 +1184,25 @@ export type RevokeApiKeyData = {
 
 export type RevokeApiKeyErrors = {
     /**
-     * the key is not an admin key, or not of that tenant
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The key is not an admin key, or names another tenant.
      */
     403: ErrorResponseDto;
     /**
-     * no such key in the caller's tenant
+     * No such key in the caller's tenant.
      */
     404: ErrorResponseDto;
     /**
      * A bug or an unexpected failure. The cause is logged under errorId, never sent.
      */
     500: ErrorResponseDto;
+    /**
+     * A dependency is unreachable (the job database, or the file store): the message names it. Try again shortly.
+     */
+    503: ErrorResponseDto;
 };
 
 export type RevokeApiKeyError = RevokeApiKeyErrors[keyof RevokeApiKeyErrors];
@@ -1098,13 +1225,21 @@ export type ResetTenantTaxonomyData = {
 
 export type ResetTenantTaxonomyErrors = {
     /**
-     * the key is not an admin key
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The key is not an admin key.
      */
     403: ErrorResponseDto;
     /**
      * A bug or an unexpected failure. The cause is logged under errorId, never sent.
      */
     500: ErrorResponseDto;
+    /**
+     * A dependency is unreachable (the job database, or the file store): the message names it. Try again shortly.
+     */
+    503: ErrorResponseDto;
 };
 
 export type ResetTenantTaxonomyError = ResetTenantTaxonomyErrors[keyof ResetTenantTaxonomyErrors];
@@ -1130,21 +1265,33 @@ export type SetTenantTaxonomyData = {
 
 export type SetTenantTaxonomyErrors = {
     /**
-     * what is wrong with which category
+     * What is wrong with which category.
      */
     400: ErrorResponseDto;
     /**
-     * the key is not an admin key
+     * No API key, or one that is unknown or revoked (not needed while the service runs open).
+     */
+    401: ErrorResponseDto;
+    /**
+     * The key is not an admin key.
      */
     403: ErrorResponseDto;
     /**
-     * neither JSON nor YAML
+     * The taxonomy is over 1 MB.
+     */
+    413: ErrorResponseDto;
+    /**
+     * Neither JSON nor YAML.
      */
     415: ErrorResponseDto;
     /**
      * A bug or an unexpected failure. The cause is logged under errorId, never sent.
      */
     500: ErrorResponseDto;
+    /**
+     * A dependency is unreachable (the job database, or the file store): the message names it. Try again shortly.
+     */
+    503: ErrorResponseDto;
 };
 
 export type SetTenantTaxonomyError = SetTenantTaxonomyErrors[keyof SetTenantTaxonomyErrors];
