@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeBarPlot } from './bar-plot';
 import { Client } from 'pg';
 import { Logger } from '@nestjs/common';
 import { Migrator } from '../src/database/migrator';
@@ -535,6 +536,25 @@ async function main(): Promise<void> {
       pickup_p99_ms: Number(m.pickup.p99.toFixed(2)),
     };
   }
+  const plot = join(__dirname, '..', '..', 'bench', 'plots', 'queue.png');
+  writeBarPlot(plot, [
+    {
+      title: `Throughput, median of ${options.rounds} round(s)`,
+      unit: 'jobs/s',
+      series: ['jobs/s'],
+      groups: options.systems.map((s) => ({ label: NAMES[s], values: [medianOf(s).jobsPerS] })),
+    },
+    {
+      title: 'Pickup latency, trickle of jobs 10 ms apart',
+      unit: 'ms',
+      series: ['p50', 'p95', 'p99'],
+      groups: options.systems.map((s) => {
+        const m = medianOf(s).pickup;
+        return { label: NAMES[s], values: [m.p50, m.p95, m.p99] };
+      }),
+    },
+  ]);
+  console.log(`plot: bench/plots/queue.png`);
   console.log(JSON.stringify(json));
 }
 

@@ -13,7 +13,7 @@ import { writeLinePlot, type Series } from './line-plot';
  * with two workers (default OCR pool), one worker SIGKILLed and restarted every minute. Samples
  * every 5 s the RSS of each process and the jobs finished; at the end waits for the queue to
  * drain and checks that every accepted job completed and no document was completed twice.
- * Writes bench/results/soak-rss.png; the last line is one JSON object.
+ * Writes bench/plots/soak-rss.png; the last line is one JSON object.
  *   SOAK_MINUTES, SOAK_RATE (uploads a second, default 4), SOAK_IMAGE_EVERY (default 10: every
  *   tenth upload is a PNG that needs OCR, the rest one-page text PDFs).
  */
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
       `| ${minute} | ${last.finished} | ${((last.finished - before) / 60).toFixed(2)} | ${maxOf(inMinute.map((s) => s.server)).toFixed(0)} | ${maxOf(inMinute.flatMap((s) => s.workers)).toFixed(0)} |`,
     );
   }
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  mkdirSync(join(ROOT, 'bench', 'plots'), { recursive: true });
   const minutes = (s: { t: number }) => s.t / 60;
   const plot: Series[] = [
     { label: 'server RSS MB', points: samples.map((s) => [minutes(s), s.server]) },
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     })),
   ];
   writeLinePlot(
-    join(ROOT, 'bench', 'results', 'soak-rss.png'),
+    join(ROOT, 'bench', 'plots', 'soak-rss.png'),
     `Soak: RSS over ${MINUTES} min, a worker killed each minute`,
     'minutes',
     'MB',
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   );
   console.log(
     `accepted ${accepted.length}, refused ${refused}, by status ${JSON.stringify(byStatus)}, lost ${lost}, ` +
-      `documents completed twice ${doubled}, worker kills ${kills}; plot bench/results/soak-rss.png`,
+      `documents completed twice ${doubled}, worker kills ${kills}; plot bench/plots/soak-rss.png`,
   );
 
   server.kill('SIGTERM');

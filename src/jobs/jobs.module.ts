@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClassifierModule } from '../classifier/classifier.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { StorageModule } from '../storage/storage.module';
 import { WebhookSettingsModule } from '../webhooks/webhooks.module';
 import { CorrectionsService } from './corrections.service';
@@ -11,7 +12,8 @@ import { JobsService } from './jobs.service';
  * the HTTP role only; the worker imports JobQueueModule instead and never holds this store.
  */
 @Module({
-  imports: [ClassifierModule, StorageModule, JobStoreModule, WebhookSettingsModule],
+  // MetricsModule is global in the app; named here so the module stands alone (JobsService counts uploads).
+  imports: [ClassifierModule, MetricsModule, StorageModule, JobStoreModule, WebhookSettingsModule],
   providers: [JobsService, CorrectionsService],
   exports: [JobsService, CorrectionsService, StorageModule, WebhookSettingsModule],
 })
