@@ -23,21 +23,38 @@ export class JobRunner {
     private readonly metrics: WorkerMetrics,
   ) {}
 
-  run(job: ClaimedJob, workerId: string, writer: OutcomeWriter, signal: AbortSignal): Promise<void> {
+  /**
+   * @param onProcessed called once the job has nothing left to compute, only its last outcome to
+   *   write: the worker gives the slot to the next job while the write is batched with others.
+   */
+  run(
+    job: ClaimedJob,
+    workerId: string,
+    writer: OutcomeWriter,
+    signal: AbortSignal,
+    onProcessed: () => void = () => undefined,
+  ): Promise<void> {
     return withLogBindings({ jobId: job.id, tenantId: job.tenantId, workerId }, () =>
-      this.runJob(job, workerId, writer, signal),
+      this.runJob(job, workerId, writer, signal, onProcessed),
     );
   }
 
-  private async runJob(job: ClaimedJob, workerId: string, writer: OutcomeWriter, signal: AbortSignal): Promise<void> {
+  private async runJob(
+    job: ClaimedJob,
+    workerId: string,
+    writer: OutcomeWriter,
+    signal: AbortSignal,
+    onProcessed: () => void,
+  ): Promise<void> {
     this.metrics.jobClaimed(job);
     this.logger.log({ attempt: job.attempts, documents: job.documents.length }, `Processing job ${job.id}`);
     try {
       const categories = await this.pipeline.categoriesFor(job);
-      for (const document of job.documents) {
+      for (const [i, document] of job.documents.entries()) {
         if (signal.aborted) return;
         const outcome = await this.pipeline.process(job, document, categories, signal);
         if (!outcome || signal.aborted) return;
+        if (i === job.documents.length - 1) onProcessed();
         const jobCompleted = await writer.write(outcome);
         const documentLog = { document: document.index, status: outcome.status };
         if (outcome.status === 'failed') {

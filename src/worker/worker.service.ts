@@ -15,12 +15,19 @@ interface RunningJob {
 }
 
 /**
- * Jobs shorter than this on average are claimed ahead: up to WORKER_CONCURRENCY more are held
- * locally (under lease, renewed by the heartbeat) so the next batch is at hand when a slot frees,
- * instead of a claim round trip away. Longer jobs are not: a job waiting behind seconds-long
- * work here could be running on an idle worker.
+ * Jobs shorter than this on average are claimed ahead: more are held locally (under lease,
+ * renewed by the heartbeat) so the next batch is at hand when a slot frees, instead of a claim
+ * round trip away. Longer jobs are not: a job waiting behind seconds-long work here could be
+ * running on an idle worker.
  */
 const CLAIM_AHEAD_MAX_JOB_MS = 200;
+/**
+ * How much work is held ahead: about this long of it at full concurrency (at least one more job
+ * per slot), so short jobs come in claims of hundreds, as graphile-worker's local queue does.
+ */
+const CLAIM_AHEAD_WORK_MS = 100;
+/** And never more jobs ahead than this, however short they are (graphile-worker's default local queue). */
+const CLAIM_AHEAD_MAX_JOBS = 500;
 
 /**
  * The claim loop. Wakes on a NOTIFY (a job was created, retried or handed back) and on a polling
@@ -34,7 +41,10 @@ const CLAIM_AHEAD_MAX_JOB_MS = 200;
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly logger = new Logger('Worker');
+  /** Jobs started and not done: computing, or with their last outcome still being written. */
   private readonly running = new Map<string, RunningJob>();
+  /** Slots in use: jobs still computing (a job writing its last outcome has given its slot up). */
+  private busy = 0;
   /** Claimed ahead, in claim order, waiting for a free slot. */
   private readonly waiting = new Map<string, ClaimedJob>();
   /** Moving average of how long a job runs, which decides whether to claim ahead. */
@@ -106,8 +116,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private async claimWhileFree(): Promise<void> {
     const { concurrency } = this.config.worker;
     while (!this.draining) {
-      const claimAhead = this.averageJobMs !== undefined && this.averageJobMs < CLAIM_AHEAD_MAX_JOB_MS;
-      const room = concurrency * (claimAhead ? 2 : 1);
+      const room = concurrency + this.claimAhead();
       const held = this.running.size + this.waiting.size;
       const free = room - held;
       // Claim in batches: with jobs held, wait until a quarter of the room is free, so a busy
@@ -129,11 +138,20 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
+  /** How many jobs to hold beyond the running ones. */
+  private claimAhead(): number {
+    const { concurrency } = this.config.worker;
+    const average = this.averageJobMs;
+    if (average === undefined || average >= CLAIM_AHEAD_MAX_JOB_MS) return 0;
+    const perSlot = Math.max(1, Math.floor(CLAIM_AHEAD_WORK_MS / Math.max(average, 0.001)));
+    return Math.min(CLAIM_AHEAD_MAX_JOBS, concurrency * perSlot);
+  }
+
   /** Starts waiting jobs, in claim order, while slots are free. */
   private startWaiting(): void {
     const { concurrency } = this.config.worker;
     for (const job of this.waiting.values()) {
-      if (this.draining || this.running.size >= concurrency) return;
+      if (this.draining || this.busy >= concurrency) return;
       this.waiting.delete(job.id);
       this.start(job);
     }
@@ -142,14 +160,24 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private start(job: ClaimedJob): void {
     const abort = new AbortController();
     const began = performance.now();
+    this.busy++;
+    let slotFreed = false;
+    const freeSlot = () => {
+      if (slotFreed) return;
+      slotFreed = true;
+      this.busy--;
+      const ms = performance.now() - began;
+      this.averageJobMs = this.averageJobMs === undefined ? ms : this.averageJobMs * 0.9 + ms * 0.1;
+      this.startWaiting();
+      this.wake();
+    };
     const done = this.runner
-      .run(job, this.workerId, this.writer, abort.signal)
+      .run(job, this.workerId, this.writer, abort.signal, freeSlot)
       .catch((err: unknown) => this.logger.error({ jobId: job.id, err }, 'job runner failed'))
       .finally(() => {
-        const ms = performance.now() - began;
-        this.averageJobMs = this.averageJobMs === undefined ? ms : this.averageJobMs * 0.9 + ms * 0.1;
         this.running.delete(job.id);
-        this.startWaiting();
+        freeSlot();
+        // Held jobs count against the room to claim: one written may make room for a claim.
         this.wake();
       });
     this.running.set(job.id, { abort, done });
