@@ -140,9 +140,27 @@ function capPages(outcome: DocumentOutcome): DocumentOutcome {
  * split a pair), either of which would make PostgreSQL refuse the whole batch of outcomes.
  */
 function storable<T>(value: T): T {
-  return JSON.parse(
-    JSON.stringify(value, (_key, v: unknown) =>
-      typeof v === 'string' ? (v.includes('\u0000') ? v.replaceAll('\u0000', '') : v).toWellFormed() : v,
-    ),
-  ) as T;
+  // A walk, not a JSON round trip: the outcomes are serialized once, by the transport, and only
+  // what needs cleaning is copied (outcomes come in batches of hundreds).
+  if (typeof value === 'string') {
+    const text = value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+    return (text.isWellFormed() ? text : text.toWellFormed()) as T;
+  }
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item: unknown, i) => {
+      const clean = storable(item);
+      if (clean !== item) (copy ??= [...(value as unknown[])])[i] = clean;
+    });
+    return (copy ?? value) as T;
+  }
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    let copy: Record<string, unknown> | undefined;
+    for (const [key, item] of Object.entries(value)) {
+      const clean = storable(item);
+      if (clean !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = clean;
+    }
+    return (copy ?? value) as T;
+  }
+  return value;
 }

@@ -66,12 +66,18 @@ export class DocumentPipeline {
     jobSignal: AbortSignal,
   ): Promise<DocumentOutcome | null> {
     const started = performance.now();
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new DocumentError('timeout', `gave up after ${this.config.limits.fileTimeoutMs / 1000} s`)),
-      this.config.limits.fileTimeoutMs,
-    );
-    const signal = AbortSignal.any([jobSignal, timeout.signal]);
+    // One controller for the file, fired by the job's signal or the time limit (AbortSignal.any
+    // costs several times as much, per document).
+    const file = new AbortController();
+    let timedOut: DocumentError | undefined;
+    const timer = setTimeout(() => {
+      timedOut = new DocumentError('timeout', `gave up after ${this.config.limits.fileTimeoutMs / 1000} s`);
+      file.abort(timedOut);
+    }, this.config.limits.fileTimeoutMs);
+    const onJobAbort = () => file.abort(jobSignal.reason);
+    if (jobSignal.aborted) onJobAbort();
+    else jobSignal.addEventListener('abort', onJobAbort, { once: true });
+    const signal = file.signal;
     let stage: 'extract' | 'classify' = 'extract';
     try {
       const bytes = await raceAbort(this.readBytes(document), signal);
@@ -142,7 +148,7 @@ export class DocumentPipeline {
       };
     } catch (err) {
       if (jobSignal.aborted) return null;
-      const error = asDocumentError(err, timeout.signal, stage);
+      const error = asDocumentError(err, timedOut, stage);
       // A refusal or a cut-off answer still cost tokens.
       if (error.usage) this.metrics.tokensSpent(error.usage, this.config.classifier.openaiModel);
       // A provider outage is not the document's fault: retry the job while attempts remain.
@@ -156,6 +162,7 @@ export class DocumentPipeline {
       };
     } finally {
       clearTimeout(timer);
+      jobSignal.removeEventListener('abort', onJobAbort);
     }
   }
 
@@ -171,17 +178,21 @@ export class DocumentPipeline {
   }
 }
 
-function asDocumentError(err: unknown, timeout: AbortSignal, stage: 'extract' | 'classify'): DocumentError {
+function asDocumentError(
+  err: unknown,
+  timedOut: DocumentError | undefined,
+  stage: 'extract' | 'classify',
+): DocumentError {
   // Classifying takes milliseconds locally: time running out there means a remote classifier
   // (OpenAI retrying a 429 or a hung call) is slow, which is no fault of the document.
-  if (timeout.aborted && stage === 'classify')
+  if (timedOut && stage === 'classify')
     return new DocumentError(
       'provider_unavailable',
       'the classifier did not answer within the per-file time limit',
       true,
     );
   if (err instanceof DocumentError) return err;
-  if (timeout.aborted && timeout.reason instanceof DocumentError) return timeout.reason;
+  if (timedOut) return timedOut;
   // An unexpected bug in a provider: the file fails with a generic message, the worker lives on.
   const message = err instanceof Error ? err.message : String(err);
   return new DocumentError('processing_error', `could not process the document: ${message.slice(0, 300)}`);
