@@ -74,7 +74,11 @@ export async function queueThroughput(
   concurrency: number,
 ): Promise<number> {
   const admin = new PgSqlClient({ connectionString: databaseUrl, max: 2 });
+  // Each case starts from the same table: the previous case's rows gone, not left dead for this
+  // one's claims to step over, and a checkpoint behind it (as bench:queue does for each system).
   await admin.exec('delete from inbox_jobs; delete from inbox_job_events');
+  await admin.exec('vacuum inbox_jobs, inbox_job_files, inbox_job_documents, inbox_job_events, inbox_pages');
+  await admin.exec('checkpoint').catch(() => undefined);
   await enqueueNoopJobs(admin, jobs);
   const config = workerConfig({ WORKER_CONCURRENCY: String(concurrency), WORKER_POLL_INTERVAL_SECONDS: '0.05' });
   const clients = Array.from({ length: workers }, () => new PgSqlClient({ connectionString: databaseUrl, max: 4 }));
