@@ -320,6 +320,51 @@ describe('WorkerService', () => {
     await w.beforeApplicationShutdown();
   });
 
+  it('gives the slot to the next job while the last outcome is still being written', async () => {
+    const s = await setup(
+      new FakeExtractor(),
+      config({ WORKER_CONCURRENCY: '1', WORKER_POLL_INTERVAL_SECONDS: '3600' }),
+    );
+    const first = await s.submit([['first.txt', 'x']]);
+    const second = await s.submit([['second.txt', 'x']]);
+    let openWrites!: () => void;
+    const writesOpen = new Promise<void>((r) => (openWrites = r));
+    const record = s.queue.record.bind(s.queue);
+    jest.spyOn(s.queue, 'record').mockImplementation(async (...args) => {
+      await writesOpen;
+      return record(...args);
+    });
+    const w = worker(s);
+    await w.onApplicationBootstrap();
+    // One slot, and the first job's outcome not written yet: the second job already runs.
+    await until(() => s.extractor.seen.includes('second.txt'));
+    expect((await s.job(first.id)).status).toBe('processing');
+    openWrites();
+    await until(async () => (await s.job(second.id)).status === 'completed');
+    expect((await s.job(first.id)).status).toBe('completed');
+    await w.beforeApplicationShutdown();
+  });
+
+  it('claims short jobs by the batch: about 100 ms of work ahead, not one more per slot', async () => {
+    const s = await setup(
+      new FakeExtractor(),
+      config({ WORKER_CONCURRENCY: '2', WORKER_POLL_INTERVAL_SECONDS: '3600' }),
+    );
+    const claim = jest.spyOn(s.queue, 'claim');
+    const w = worker(s);
+    await w.onApplicationBootstrap();
+    const first = await s.submit([['first.txt', 'x']]);
+    await until(async () => (await s.job(first.id)).status === 'completed');
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await s.submit([['a.txt', 'x']])).id);
+    await until(async () => (await Promise.all(ids.map((id) => s.job(id)))).every((j) => j.status === 'completed'));
+    // Jobs of a few ms: the room is far past twice the concurrency (the old rule), capped at 500 ahead.
+    const limits = claim.mock.calls.map(([, limit]) => limit);
+    expect(Math.max(...limits)).toBeGreaterThan(4);
+    expect(Math.max(...limits)).toBeLessThanOrEqual(502);
+    await w.beforeApplicationShutdown();
+  });
+
   it('drops a job waiting locally once it is cancelled: it never starts', async () => {
     const { s, w, blocked, ahead, release } = await holdingOneAhead();
     const heartbeat = jest.spyOn(s.queue, 'heartbeat');
