@@ -469,6 +469,9 @@ describe('SupabaseBlobStore bucket and errors', () => {
     const k = key();
     await expect(store.put(k, Readable.from([Buffer.alloc(6 * MiB)]))).rejects.toBeInstanceOf(BlobStoreUnavailable);
     expect(await store.exists(k)).toBe(false);
+    // The server drops its temporary file after the connection is cut, which the client may see
+    // first: wait for it (bounded) rather than race it.
+    await waitFor(async () => (await server.pendingUploads()) === 0, 2000);
     expect(await server.pendingUploads()).toBe(0);
   });
 
