@@ -6,6 +6,7 @@ import autocannon from 'autocannon';
 import { Migrator } from '../src/database/migrator';
 import { PgSqlClient } from '../src/database/pg-sql.client';
 import { createPostgresDatabase } from '../test/support/databases';
+import { entrypointArgs } from '../test/support/entrypoint-process';
 import { makePdfOfSize } from './http.bench';
 
 /**
@@ -47,16 +48,16 @@ function multipart(pdf: Buffer, files: number): { body: Buffer; contentType: str
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-async function startProcess(script: string, env: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {
+async function startProcess(args: string[], env: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const proc = spawn(process.execPath, [script], {
+  const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
-    if (proc.exitCode !== null) throw new Error(`${script} exited with ${proc.exitCode}`);
+    if (proc.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${proc.exitCode}`);
     try {
       if ((await fetch(`${url}/health`)).ok) return { url, proc };
     } catch {
@@ -65,7 +66,7 @@ async function startProcess(script: string, env: Record<string, string>): Promis
     await sleep(100);
   }
   proc.kill('SIGKILL');
-  throw new Error(`${script} did not start`);
+  throw new Error(`${args.join(' ')} did not start`);
 }
 
 async function stopProcess(proc: ChildProcess): Promise<void> {
@@ -100,9 +101,9 @@ async function runCase(
   clients: number,
   seconds: number,
 ): Promise<CaseResult> {
-  const script =
-    target === 'floor' ? join(ROOT, 'dist-bench', 'bench', 'floor-server.js') : join(ROOT, 'dist', 'main.js');
-  const { url, proc } = await startProcess(script, env);
+  // Doc Inbox as production starts it (its V8 flags included).
+  const args = target === 'floor' ? [join(ROOT, 'dist-bench', 'bench', 'floor-server.js')] : entrypointArgs('server');
+  const { url, proc } = await startProcess(args, env);
   try {
     await cannon(url, body, contentType, Math.min(clients, 8), 2); // warm-up: JIT, pools, plans
     const r = await cannon(url, body, contentType, clients, seconds);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { entrypointArgs } from '../test/support/entrypoint-process';
 import { ms, section, summary } from './stats';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -31,7 +32,7 @@ export async function makePdfOfSize(kb: number): Promise<Buffer> {
 
 async function startServer(env: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+  const proc = spawn(process.execPath, entrypointArgs('server'), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

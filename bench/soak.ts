@@ -5,6 +5,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { Migrator } from '../src/database/migrator';
 import { PgSqlClient } from '../src/database/pg-sql.client';
 import { makeTextPdf } from '../test/support/fixtures';
+import { entrypointArgs } from '../test/support/entrypoint-process';
 import { createPostgresDatabase } from '../test/support/databases';
 import { writeLinePlot, type Series } from './line-plot';
 
@@ -51,8 +52,8 @@ function receiptPng(n: number): Buffer {
   return canvas.toBuffer('image/png');
 }
 
-function start(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(ROOT, 'dist', script)], {
+function start(role: 'server' | 'worker', env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, entrypointArgs(role), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -80,13 +81,13 @@ async function main(): Promise<void> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const url = `http://127.0.0.1:${port}`;
   const common = { DATABASE_URL: db.url };
-  const server = start('main.js', {
+  const server = start('server', {
     ...common,
     PORT: String(port),
     WORKER_IN_SERVER: 'false',
     RATE_LIMIT_PER_MINUTE: '0',
   });
-  const workers: ChildProcess[] = [start('worker.js', common), start('worker.js', common)];
+  const workers: ChildProcess[] = [start('worker', common), start('worker', common)];
   await waitHealthy(url);
   console.log(
     `# soak: ${MINUTES} min, ${RATE} uploads/s (every ${IMAGE_EVERY}th a PNG), 2 workers, one killed a minute`,
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
   const killer = setInterval(() => {
     const i = kills % workers.length;
     workers[i].kill('SIGKILL');
-    workers[i] = start('worker.js', common);
+    workers[i] = start('worker', common);
     kills++;
   }, 60_000);
 

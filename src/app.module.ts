@@ -9,7 +9,6 @@ import { HttpApiModule } from './http/http-api.module';
 import { ObservabilityHttpModule } from './http/observability-http.module';
 import { MetricsModule } from './metrics/metrics.module';
 import type { DatabaseConnection } from './database/database-connection';
-import { WorkerModule } from './worker/worker.module';
 
 export interface AppRoles {
   /** Serve the HTTP API. */
@@ -24,11 +23,17 @@ export interface AppRoles {
  * Composes the modules a role needs; every role shares config, logging, the database and its
  * metrics. Only the modules under src/http serve routes, and only the HTTP role (or, for /health
  * and /metrics alone, the worker's health port) imports them. The entrypoints pass the database
- * they are opening (and waiting for); without one it is opened here.
+ * they are opening (and waiting for); without one it is opened here. The worker's modules (OCR,
+ * PDF rendering, the provider SDKs) are loaded only for a role that works: an API process that
+ * never runs them would carry some 20 MB more heap for every major GC to mark.
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, roles: AppRoles, connection?: Promise<DatabaseConnection>): DynamicModule {
+  static async forRoot(
+    config: AppConfig,
+    roles: AppRoles,
+    connection?: Promise<DatabaseConnection>,
+  ): Promise<DynamicModule> {
     const imports: ModuleMetadata['imports'] = [
       ConfigModule.forRoot(config),
       LoggerModule.forRoot(
@@ -41,7 +46,7 @@ export class AppModule {
     else if (roles.health) imports.push(HealthHttpModule);
     // GET /metrics (and request timing) wherever there is an HTTP listener.
     if (roles.http || roles.health) imports.push(ObservabilityHttpModule);
-    if (roles.worker) imports.push(WorkerModule);
+    if (roles.worker) imports.push((await import('./worker/worker.module.js')).WorkerModule);
     return { module: AppModule, imports };
   }
 }

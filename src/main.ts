@@ -23,7 +23,7 @@ async function bootstrap(): Promise<void> {
     role: 'server',
     logger: bootLogger(config, roles.worker ? 'all-in-one' : 'server'),
   }).catch(exitOnBootError);
-  const app = await NestFactory.create(AppModule.forRoot(config, roles, connection), {
+  const app = await NestFactory.create(await AppModule.forRoot(config, roles, connection), {
     bufferLogs: true,
     abortOnError: false,
   });

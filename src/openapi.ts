@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'doc-inbox-openapi-'));
   try {
     const config = AppConfig.fromEnvironment({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-    const app = await NestFactory.create(AppModule.forRoot(config, { http: true, worker: false }), { logger: false });
+    const app = await NestFactory.create(await AppModule.forRoot(config, { http: true, worker: false }), {
+      logger: false,
+    });
     process.stdout.write(`${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);
     await app.close();
   } finally {

@@ -26,7 +26,11 @@ async function bootstrap(): Promise<void> {
   const connection = openConnection(config, { role: 'worker', logger: bootLogger(config, 'worker') }).catch(
     exitOnBootError,
   );
-  const module = AppModule.forRoot(config, { http: false, worker: true, health: healthPort !== undefined }, connection);
+  const module = await AppModule.forRoot(
+    config,
+    { http: false, worker: true, health: healthPort !== undefined },
+    connection,
+  );
   const options = { bufferLogs: true, abortOnError: false };
   const http = healthPort ? await NestFactory.create(module, options) : undefined;
   const app = http ?? (await NestFactory.createApplicationContext(module, options));

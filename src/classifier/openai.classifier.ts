@@ -16,7 +16,14 @@ import {
 } from './prompts';
 import { OTHER, type Category } from './taxonomy';
 import type { TrainingExamples } from './training-examples';
-import { poorPages, withinBudget, type BudgetedImage, type VisionSettings } from './vision-pages';
+import type { AppConfig } from '../config/app-config';
+import {
+  DEFAULT_VISION_SETTINGS,
+  poorPages,
+  withinBudget,
+  type BudgetedImage,
+  type VisionSettings,
+} from './vision-pages';
 
 export interface OpenAIClassifierSettings {
   model: string;
@@ -261,4 +268,28 @@ function addUsage(total: TokenUsage, completion: Completion): void {
 function withUsage(error: DocumentError, usage: TokenUsage): DocumentError {
   error.usage = usage;
   return error;
+}
+
+/** Retries of one call by the SDK (429 with Retry-After, 408/409, 5xx, timeouts, connection errors). */
+export const OPENAI_MAX_RETRIES = 3;
+
+/** The classifier CLASSIFIER_PROVIDER=openai configures: its client, model, budgets and vision. */
+export function openAIClassifierFor(c: AppConfig['classifier'], examples: TrainingExamples): OpenAIClassifier {
+  const client = new OpenAI({
+    apiKey: c.openaiApiKey,
+    baseURL: c.openaiBaseUrl,
+    timeout: c.openaiTimeoutMs,
+    maxRetries: OPENAI_MAX_RETRIES,
+  });
+  return new OpenAIClassifier(
+    client,
+    {
+      ...DEFAULT_OPENAI_SETTINGS,
+      model: c.openaiModel,
+      maxInputTokens: c.maxInputTokens,
+      concurrency: c.openaiConcurrency,
+      vision: c.vision ? DEFAULT_VISION_SETTINGS : null,
+    },
+    examples,
+  );
 }

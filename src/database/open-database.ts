@@ -3,11 +3,10 @@ import { Client } from 'pg';
 import type { AppConfig } from '../config/app-config';
 import { describeDatabaseError } from './database-errors';
 import { Migrator } from './migrator';
-import { PgliteSqlClient } from './pglite-sql.client';
 import { PgSqlClient } from './pg-sql.client';
 import { retryWhileUnreachable } from './retry-while-unreachable';
 import type { SqlClient } from './sql-client.port';
-import { openSupabase, SupabaseCannotMigrateError } from '../supabase/open-supabase';
+import { SupabaseCannotMigrateError } from '../supabase/supabase-errors';
 import { DatabaseConnection, SqlDatabaseConnection } from './database-connection';
 import { SqlDbFunctions } from './sql-db-functions';
 
@@ -46,6 +45,8 @@ export async function openConnection(
 ): Promise<DatabaseConnection> {
   const target = config.database;
   if (target.kind === 'supabase') {
+    // supabase-js and PGlite are loaded by the transport that uses them only.
+    const { openSupabase } = await import('../supabase/open-supabase.js');
     return openSupabase(target, config, { role: options.role, logger: options.logger ?? new Logger('Database') });
   }
   const sql = await openDatabase(config, options);
@@ -68,6 +69,7 @@ export async function openDatabase(
   const target = config.database;
   if (target.kind === 'supabase') throw new SupabaseCannotMigrateError();
   if (target.kind === 'pglite') {
+    const { PgliteSqlClient } = await import('./pglite-sql.client.js');
     const sql = await PgliteSqlClient.open(target.dataDir);
     try {
       await prepareSchema(sql, { migrate, logger, pushCommand: undefined });

@@ -3,10 +3,11 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { pipeline, type Readable } from 'node:stream';
+import type { BlobStoreTarget } from '../config/app-config';
 import { isMisconfigured, type AwsLikeError } from '../ocr/textract.errors';
 import { BlobNotFound, BlobStoreUnavailable } from './blob-errors';
 import { assertBlobKey, assertBlobPrefix, isBlobKey } from './blob-key';
@@ -22,6 +23,18 @@ export interface S3BlobStoreSettings {
   queueSize?: number;
   /** Keys per ListObjectsV2 page (S3's maximum is 1000). */
   pageSize?: number;
+}
+
+/** The client for BLOB_STORE=s3: region, endpoint, path style and timeouts. */
+export function s3ClientFor(target: Extract<BlobStoreTarget, { driver: 's3' }>): S3Client {
+  return new S3Client({
+    region: target.region,
+    endpoint: target.endpoint,
+    forcePathStyle: target.forcePathStyle,
+    maxAttempts: 3,
+    // Credentials come from the AWS chain (env, profile, web identity, container role).
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: target.requestTimeoutMs },
+  });
 }
 
 /** S3's limit for one DeleteObjects call. */

@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Global, Inject, Module, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DbFunctions } from '../database/db-functions.port';
@@ -7,22 +7,18 @@ import { BlobSweeper } from './blob-sweeper';
 import { BlobSweepSchedule } from './blob-sweep.schedule';
 import { DatabaseBlobStore } from './database.blob-store';
 import { FilesystemBlobStore } from './filesystem.blob-store';
-import { S3BlobStore } from './s3.blob-store';
-import { createSupabaseClient } from '../supabase/supabase-client';
-import { SupabaseBlobStore } from './supabase.blob-store';
 
-/** The S3 client for BLOB_STORE=s3 (null otherwise): region, endpoint, path style and timeouts. */
-export function createBlobS3Client(config: AppConfig): S3Client | null {
+/** The DI token of BLOB_STORE=s3's client (null for the other drivers). */
+export const BLOB_S3_CLIENT = 'BLOB_S3_CLIENT';
+
+/**
+ * The S3 client for BLOB_STORE=s3, null otherwise. The AWS SDK (like supabase-js below) is
+ * loaded only by the driver that uses it: a process on another store never carries it.
+ */
+export async function createBlobS3Client(config: AppConfig): Promise<S3Client | null> {
   const target = config.blobs.store;
   if (target.driver !== 's3') return null;
-  return new S3Client({
-    region: target.region,
-    endpoint: target.endpoint,
-    forcePathStyle: target.forcePathStyle,
-    maxAttempts: 3,
-    // Credentials come from the AWS chain (env, profile, web identity, container role).
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: target.requestTimeoutMs },
-  });
+  return (await import('./s3.blob-store.js')).s3ClientFor(target);
 }
 
 /**
@@ -39,6 +35,10 @@ export async function createBlobStore(config: AppConfig, db: DbFunctions, s3: S3
       }
       return new DatabaseBlobStore(db);
     case 'supabase': {
+      const [{ SupabaseBlobStore }, { createSupabaseClient }] = await Promise.all([
+        import('./supabase.blob-store.js'),
+        import('../supabase/supabase-client.js'),
+      ]);
       const store = new SupabaseBlobStore(createSupabaseClient(target, { boundRequests: false }).storage, {
         bucket: target.bucket,
         fileSizeLimit: target.fileSizeLimit,
@@ -50,7 +50,10 @@ export async function createBlobStore(config: AppConfig, db: DbFunctions, s3: S3
       return new FilesystemBlobStore(target.dir);
     case 's3':
       if (!s3) throw new Error('BLOB_STORE=s3 without its S3 client');
-      return new S3BlobStore(s3, { bucket: target.bucket, keyPrefix: target.keyPrefix });
+      return new (await import('./s3.blob-store.js')).S3BlobStore(s3, {
+        bucket: target.bucket,
+        keyPrefix: target.keyPrefix,
+      });
   }
 }
 
@@ -61,13 +64,13 @@ export async function createBlobStore(config: AppConfig, db: DbFunctions, s3: S3
 @Global()
 @Module({
   providers: [
-    { provide: S3Client, useFactory: createBlobS3Client, inject: [AppConfig] },
-    { provide: BlobStore, useFactory: createBlobStore, inject: [AppConfig, DbFunctions, S3Client] },
+    { provide: BLOB_S3_CLIENT, useFactory: createBlobS3Client, inject: [AppConfig] },
+    { provide: BlobStore, useFactory: createBlobStore, inject: [AppConfig, DbFunctions, BLOB_S3_CLIENT] },
   ],
   exports: [BlobStore],
 })
 export class StorageModule implements OnApplicationShutdown {
-  constructor(@Optional() @Inject(S3Client) private readonly s3: S3Client | null) {}
+  constructor(@Optional() @Inject(BLOB_S3_CLIENT) private readonly s3: S3Client | null) {}
 
   onApplicationShutdown(): void {
     this.s3?.destroy();

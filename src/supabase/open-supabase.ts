@@ -6,7 +6,7 @@ import type { BootLogger, DatabaseRole } from '../database/open-database';
 import { retryWhileUnreachable } from '../database/retry-while-unreachable';
 import { createSupabaseClient } from './supabase-client';
 import { SupabaseDbFunctions } from './supabase-db-functions';
-import { RUN_THE_MIGRATION, SupabaseRequestError } from './supabase-errors';
+import { RUN_THE_MIGRATION, SupabaseCannotMigrateError, SupabaseRequestError } from './supabase-errors';
 
 /** Jobs over supabase-js RPC: no SQL session, so no migrations, no LISTEN, no database blob store. */
 class SupabaseConnection extends DatabaseConnection {
@@ -17,18 +17,6 @@ class SupabaseConnection extends DatabaseConnection {
   }
   close(): Promise<void> {
     return Promise.resolve();
-  }
-}
-
-/** `npm run migrate` over SUPABASE_URL alone: RPC calls functions, it cannot run DDL. */
-export class SupabaseCannotMigrateError extends Error {
-  constructor() {
-    super(
-      "migrations cannot run over SUPABASE_URL (RPC only calls functions): set DATABASE_URL to the project's " +
-        'connection string (Project Settings -> Database) and run `npm run migrate`, or run `supabase db push`, ' +
-        'or paste supabase/migrations/*.sql into the SQL editor',
-    );
-    this.name = 'SupabaseCannotMigrateError';
   }
 }
 

@@ -111,3 +111,15 @@ function causeCode(details: string): string | undefined {
   if (/TimeoutError|aborted/i.test(details)) return 'ETIMEDOUT';
   return undefined;
 }
+
+/** `npm run migrate` over SUPABASE_URL alone: RPC calls functions, it cannot run DDL. */
+export class SupabaseCannotMigrateError extends Error {
+  constructor() {
+    super(
+      "migrations cannot run over SUPABASE_URL (RPC only calls functions): set DATABASE_URL to the project's " +
+        'connection string (Project Settings -> Database) and run `npm run migrate`, or run `supabase db push`, ' +
+        'or paste supabase/migrations/*.sql into the SQL editor',
+    );
+    this.name = 'SupabaseCannotMigrateError';
+  }
+}

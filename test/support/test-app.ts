@@ -34,7 +34,7 @@ export async function startTestApp(
     ...options.env,
   });
   let builder = Test.createTestingModule({
-    imports: [AppModule.forRoot(config, options.roles ?? { http: true, worker: true })],
+    imports: [await AppModule.forRoot(config, options.roles ?? { http: true, worker: true })],
   });
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
