@@ -3,7 +3,10 @@ import { existsSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 
-export const ROOT = join(__dirname, '..', '..');
+/** The repository: two up from here in test/support, three from dist-bench/test/support (benchmarks). */
+export const ROOT = existsSync(join(__dirname, '..', '..', 'package.json'))
+  ? join(__dirname, '..', '..')
+  : join(__dirname, '..', '..', '..');
 export const ENTRYPOINTS = {
   server: join(ROOT, 'dist', 'main.js'),
   worker: join(ROOT, 'dist', 'worker.js'),
