@@ -26,6 +26,11 @@ async function bootstrap(): Promise<void> {
   const connection = openConnection(config, { role: 'worker', logger: bootLogger(config, 'worker') }).catch(
     exitOnBootError,
   );
+  // createApplicationContext starts the worker (it runs init) before Nest's shutdown hooks can be
+  // enabled: a SIGTERM in between would kill it with its claimed jobs still leased. Once the
+  // database is open, such a signal is held and raised again when the hooks listen, so those
+  // jobs are handed back; before that there is nothing to hand back and it ends the process.
+  const held = holdShutdownSignals(connection);
   const module = await AppModule.forRoot(
     config,
     { http: false, worker: true, health: healthPort !== undefined },
@@ -36,8 +41,36 @@ async function bootstrap(): Promise<void> {
   const app = http ?? (await NestFactory.createApplicationContext(module, options));
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  held.release();
   if (http && healthPort) await http.listen(healthPort);
   else await app.init();
+}
+
+/**
+ * Holds SIGTERM and SIGINT from the moment `opened` resolves until release(), which raises the
+ * first one held again; before `opened` resolves, a signal takes its default course at once.
+ */
+function holdShutdownSignals(opened: Promise<unknown>): { release(): void } {
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  let open = false;
+  let received: NodeJS.Signals | undefined;
+  const stopHolding = (): void => signals.forEach((signal) => process.off(signal, hold));
+  function hold(signal: NodeJS.Signals): void {
+    if (open) {
+      received ??= signal;
+      return;
+    }
+    stopHolding();
+    process.kill(process.pid, signal);
+  }
+  signals.forEach((signal) => process.on(signal, hold));
+  void opened.then(() => (open = true));
+  return {
+    release() {
+      stopHolding();
+      if (received) process.kill(process.pid, received);
+    },
+  };
 }
 
 bootstrap().catch(exitOnBootError);

@@ -149,6 +149,22 @@ describePostgres('worker processes on PostgreSQL', () => {
     expect(w.lines.some((l) => /released 1 unfinished job/.test(l.msg))).toBe(true);
   }, 120_000);
 
+  it('a SIGTERM while the worker is starting (its database open, before Nest listens for signals) is held: it starts, then hands back what it claimed', async () => {
+    const jobId = await uploadScans(6, true);
+    const w = spawnWorker(db.url, { WORKER_SHUTDOWN_GRACE_SECONDS: '1' });
+    workers.push(w);
+    // Logged as the database is opened, before Nest has built the worker's modules.
+    for (let i = 0; i < 6000 && !w.lines.some((l) => /^using PostgreSQL/.test(l.msg)); i++) await sleep(5);
+    w.proc.kill('SIGTERM');
+    expect(await w.exited).toBe('SIGTERM');
+    // Not killed where it stood: it finished starting (its buffered lines came out), then shut down.
+    expect(w.lines.some((l) => l.msg === 'Worker Process Starting')).toBe(true);
+    const job = (await new SqlJobStore(new SqlDbFunctions(sql)).getJob('default', jobId))!;
+    expect(job).toMatchObject({ status: 'pending', attempts: 0, lockedBy: null });
+    // The queue is left as it was for the next test.
+    await sql.query('delete from inbox_jobs where id = $1', [jobId]);
+  }, 120_000);
+
   it('answers health probes on WORKER_HEALTH_PORT, and serves no API there', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const w = spawnWorker(db.url, { WORKER_HEALTH_PORT: String(port) });
