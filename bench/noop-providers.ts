@@ -28,6 +28,9 @@ export class NoopBlobStore extends BlobStore {
   async get(): Promise<Readable> {
     return Readable.from([Buffer.from('noop')]);
   }
+  override async read(): Promise<Buffer> {
+    return Buffer.from('noop');
+  }
   async delete(): Promise<void> {}
   async exists(): Promise<boolean> {
     return true;

@@ -110,6 +110,11 @@ export class WorkerMetrics {
   textRead(sources: readonly TextSource[], seconds: number): void {
     const engine = sources.find((s) => OCR_ENGINES.includes(s)) ?? sources[0] ?? 'none';
     this.ocrDuration.observe({ engine }, seconds);
+    // Most documents have one page (or one source): no tally needed.
+    if (sources.every((s) => s === sources[0])) {
+      if (sources.length > 0) this.pagesRead.inc({ engine: sources[0] }, sources.length);
+      return;
+    }
     const pages = new Map<TextSource, number>();
     for (const source of sources) pages.set(source, (pages.get(source) ?? 0) + 1);
     for (const [source, count] of pages) this.pagesRead.inc({ engine: source }, count);

@@ -27,6 +27,17 @@ export abstract class BlobStore {
   ): Promise<StoredBlob>;
   /** The bytes as a stream; throws BlobNotFound (src/storage/blob-errors.ts) when missing. */
   abstract get(key: string): Promise<Readable>;
+
+  /**
+   * The whole blob in memory, for callers that need a Buffer (OCR of one document); throws as
+   * get does. Drivers that can fetch the bytes directly override it: the worker reads every
+   * document this way, and a stream costs more than a small file's bytes.
+   */
+  async read(key: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const part of await this.get(key)) parts.push(part as Buffer);
+    return Buffer.concat(parts);
+  }
   /** Deletes these keys; missing ones are not an error. */
   abstract delete(keys: string[]): Promise<void>;
   abstract exists(key: string): Promise<boolean>;
@@ -45,9 +56,7 @@ export abstract class BlobStore {
   }
 }
 
-/** The whole blob in memory: for callers that need a Buffer (OCR of one document). */
-export async function readBlob(store: BlobStore, key: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of await store.get(key)) parts.push(part as Buffer);
-  return Buffer.concat(parts);
+/** The whole blob in memory (BlobStore.read). */
+export function readBlob(store: BlobStore, key: string): Promise<Buffer> {
+  return store.read(key);
 }

@@ -101,24 +101,36 @@ export class DatabaseBlobStore extends BlobStore {
   }
 
   async get(key: string): Promise<Readable> {
+    const blob = await this.stat(key);
+    return Readable.from(this.chunks(key, blob), { objectMode: false, highWaterMark: 1 });
+  }
+
+  override async read(key: string): Promise<Buffer> {
+    const blob = await this.stat(key);
+    if (blob.chunk_count === 1) return this.readChunk(key, blob.upload_id, 0);
+    const parts: Buffer[] = [];
+    for await (const part of this.chunks(key, blob)) parts.push(part);
+    return Buffer.concat(parts);
+  }
+
+  private async stat(key: string): Promise<{ upload_id: string; chunk_count: number }> {
     assertBlobKey(key);
     const blob = await this.run(`cannot read blob ${key}`, () =>
       this.db.call<{ upload_id: string; chunk_count: number } | null>('inbox_blob_stat', { p_key: key }),
     );
     if (!blob) throw new BlobNotFound(key);
-    const { db } = this;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      for (let seq = 0; seq < blob!.chunk_count; seq++) {
-        const bytes = await db.call<Uint8Array | null>('inbox_blob_read_chunk', {
-          p_upload: blob!.upload_id,
-          p_seq: seq,
-        });
-        // Overwritten or deleted while being read: the old chunks are gone.
-        if (!bytes) throw new BlobNotFound(key);
-        yield Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      }
-    }
-    return Readable.from(chunks(), { objectMode: false, highWaterMark: 1 });
+    return blob;
+  }
+
+  private async *chunks(key: string, blob: { upload_id: string; chunk_count: number }): AsyncGenerator<Buffer> {
+    for (let seq = 0; seq < blob.chunk_count; seq++) yield await this.readChunk(key, blob.upload_id, seq);
+  }
+
+  private async readChunk(key: string, upload: string, seq: number): Promise<Buffer> {
+    const bytes = await this.db.call<Uint8Array | null>('inbox_blob_read_chunk', { p_upload: upload, p_seq: seq });
+    // Overwritten or deleted while being read: the old chunks are gone.
+    if (!bytes) throw new BlobNotFound(key);
+    return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, opendir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, readFile, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -51,6 +51,16 @@ export class FilesystemBlobStore extends BlobStore {
       // Opened before answering: a missing blob is BlobNotFound now, not a stream error later.
       const handle = await open(path, 'r');
       return handle.createReadStream();
+    } catch (err) {
+      if (isCode(err, 'ENOENT', 'ENOTDIR')) throw new BlobNotFound(key);
+      throw this.unavailable(err, `cannot read blob ${key}`);
+    }
+  }
+
+  override async read(key: string): Promise<Buffer> {
+    const path = this.pathOf(key);
+    try {
+      return await readFile(path);
     } catch (err) {
       if (isCode(err, 'ENOENT', 'ENOTDIR')) throw new BlobNotFound(key);
       throw this.unavailable(err, `cannot read blob ${key}`);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Classifier, type TokenUsage } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
 import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
-import { raceAbort } from '../common/abort';
+import { abortRace } from '../common/abort';
 import { DocumentError } from '../common/document-error';
 import { AppConfig } from '../config/app-config';
 import { WorkerMetrics } from '../metrics/worker-metrics';
@@ -78,13 +78,13 @@ export class DocumentPipeline {
     if (jobSignal.aborted) onJobAbort();
     else jobSignal.addEventListener('abort', onJobAbort, { once: true });
     const signal = file.signal;
+    const steps = abortRace(signal);
     let stage: 'extract' | 'classify' = 'extract';
     try {
-      const bytes = await raceAbort(this.readBytes(document), signal);
+      const bytes = await steps.race(this.readBytes(document));
       const extractStarted = performance.now();
-      const extraction = await raceAbort(
+      const extraction = await steps.race(
         this.extractor.extract({ bytes, contentType: document.contentType, filename: document.filename, signal }),
-        signal,
       );
       this.metrics.textRead(
         extraction.pages.map((p) => p.source),
@@ -92,7 +92,7 @@ export class DocumentPipeline {
       );
       stage = 'classify';
       const classifyStarted = performance.now();
-      const classification = await raceAbort(
+      const classification = await steps.race(
         this.classifier.classify({
           pages: extraction.pages,
           pageCount: extraction.pageCount,
@@ -108,7 +108,6 @@ export class DocumentPipeline {
               }
             : {}),
         }),
-        signal,
       );
       this.metrics.classified(classification.classifier, (performance.now() - classifyStarted) / 1000);
       if (classification.usage) {
@@ -162,6 +161,7 @@ export class DocumentPipeline {
       };
     } finally {
       clearTimeout(timer);
+      steps.dispose();
       jobSignal.removeEventListener('abort', onJobAbort);
     }
   }
