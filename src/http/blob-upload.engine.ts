@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { PayloadTooLarge } from '../common/errors';
+import { safeFilename } from '../jobs/safe-filename';
 import { blobKeyFor } from '../storage/blob-key';
 import type { BlobStore } from '../storage/blob-store.port';
 import { fileTooLargeMessage } from './upload-messages';
@@ -81,7 +82,7 @@ export class BlobUploadEngine implements StorageEngine {
     const controller = new AbortController();
     // busboy stops feeding a file at limits.fileSize and emits 'limit': stop the put with it.
     source.once('limit', () =>
-      controller.abort(new PayloadTooLarge(fileTooLargeMessage(file.originalname, this.maxFileBytes))),
+      controller.abort(new PayloadTooLarge(fileTooLargeMessage(safeFilename(file.originalname), this.maxFileBytes))),
     );
     // pipeline: a request cut off mid-file errors the part stream, which fails the put.
     const body = pipeline(source, head, () => undefined);

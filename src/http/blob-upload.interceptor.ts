@@ -16,6 +16,7 @@ import { principalOf, type PrincipalRequest } from '../tenants/request-principal
 import { BlobStore } from '../storage/blob-store.port';
 import { BlobUploadEngine, type StreamedUpload, type UploadRequest } from './blob-upload.engine';
 import { fileTooLargeMessage, notMultipartMessage } from './upload-messages';
+import { safeFilename } from '../jobs/safe-filename';
 
 /**
  * Parses the multipart upload with the configured limits, streaming each file of field `files`
@@ -38,6 +39,9 @@ export class BlobUploadInterceptor implements NestInterceptor {
     this.upload = multer({
       storage: new BlobUploadEngine(store, maxFileBytes),
       defParamCharset: 'utf8',
+      // The name as sent: safeFilename takes its base name. busboy's own would turn `..`, `.` or
+      // `a/..` into an empty name, and a part without one is no file ("no files").
+      preservePath: true,
       limits: { fileSize: maxFileBytes, files: maxFiles, fields: 20, fieldSize: 64 * 1024, parts: maxFiles + 20 },
     }).array('files', maxFiles);
   }
@@ -122,7 +126,7 @@ export class BlobUploadInterceptor implements NestInterceptor {
     switch (err.code) {
       case 'LIMIT_FILE_SIZE': {
         const name = (err as MulterError & { filename?: string }).filename;
-        return new PayloadTooLarge(fileTooLargeMessage(name, maxFileBytes));
+        return new PayloadTooLarge(fileTooLargeMessage(name === undefined ? name : safeFilename(name), maxFileBytes));
       }
       case 'LIMIT_FILE_COUNT':
       case 'LIMIT_UNEXPECTED_FILE':

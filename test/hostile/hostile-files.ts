@@ -148,4 +148,6 @@ export const HOSTILE_NAMES: Array<[string, string]> = [
   ['bidirectional override', 'invoice\u202Efdp.exe'],
   ['control characters', 'a\u0001b\u0007c\u001b[31m\u007f.txt'],
   ['only dots', '..'],
+  ['one dot', '.'],
+  ['a directory that ends in dots', 'scans/..'],
 ];

@@ -142,12 +142,13 @@ describe.each(backends)('BlobUploadInterceptor over $name', (backend) => {
     expect((await readBlob(b.store, `default/${jobId}/1`)).equals(pdf)).toBe(true);
   });
 
-  it('answers 413 naming a file over the limit, and leaves no blob of the request behind', async () => {
+  it('answers 413 naming a file over the limit by its safe name, and leaves no blob of the request behind', async () => {
     await start({ UPLOAD_MAX_FILE_MB: '1' });
     const res = await supertest(app.getHttpServer())
       .post('/upload')
       .attach('files', Buffer.from('a small text file that fits\n'), 'fits.txt')
-      .attach('files', Buffer.concat([...pdfBody(MiB + MiB / 2, 3)]), 'too-big.pdf')
+      // Sent with its directories: the message names only what would be stored.
+      .attach('files', Buffer.concat([...pdfBody(MiB + MiB / 2, 3)]), { filepath: '../scans/too-big\u202E.pdf' })
       .expect(413);
     expect(res.body).toMatchObject({ statusCode: 413 });
     expect((res.body as { message: string }).message).toBe(
