@@ -4,6 +4,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import supertest from 'supertest';
 import { Migrator } from '../../src/database/migrator';
 import { PgliteSqlClient } from '../../src/database/pglite-sql.client';
@@ -80,6 +82,12 @@ async function allKeys(store: BlobStore): Promise<string[]> {
   const keys: string[] = [];
   for await (const blob of store.list({ before: new Date(Date.now() + 3600_000) })) keys.push(blob.key);
   return keys.sort();
+}
+
+/** A full collection: the test process has no --expose-gc, so the flag is set now and a new context gets `gc`. */
+function forcedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
@@ -174,21 +182,26 @@ describe.each(backends)('BlobUploadInterceptor over $name', (backend) => {
     expect(await waitFor(async () => (await allKeys(b.store)).length === 0 && (await b.leftovers()) === 0)).toBe(true);
   });
 
-  it('takes 20 concurrent uploads of 25 MB each with memory far below their 500 MB', async () => {
+  it('takes 20 concurrent uploads of 25 MB each holding far less than their 500 MB at any time', async () => {
     await start({}, true);
     const count = 20;
     const size = 25 * 1000 * 1000;
-    global.gc?.();
+    // What the uploads hold is measured after a full collection: the peak between collections
+    // depends on when the collector runs, and on a loaded machine it lagged by 280 MB of garbage.
+    const collect = forcedGc();
+    collect();
     const baseline = process.memoryUsage();
-    let peakRss = baseline.rss;
-    let peakHeap = baseline.heapUsed;
-    let peakBuffers = baseline.arrayBuffers;
+    let peakLive = { arrayBuffers: baseline.arrayBuffers, heapUsed: baseline.heapUsed };
+    let samples = 0;
     const sampler = setInterval(() => {
+      collect();
       const m = process.memoryUsage();
-      peakRss = Math.max(peakRss, m.rss);
-      peakHeap = Math.max(peakHeap, m.heapUsed);
-      peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
-    }, 20);
+      samples++;
+      peakLive = {
+        arrayBuffers: Math.max(peakLive.arrayBuffers, m.arrayBuffers),
+        heapUsed: Math.max(peakLive.heapUsed, m.heapUsed),
+      };
+    }, 100);
     const started = Date.now();
     const answers = await Promise.all(
       Array.from({ length: count }, (_, i) => streamUpload(port, [{ name: `doc-${i}.pdf`, size, seed: i }])),
@@ -204,15 +217,16 @@ describe.each(backends)('BlobUploadInterceptor over $name', (backend) => {
     const mb = (n: number): string => (n / 1e6).toFixed(0);
     console.log(
       `[upload memory] ${backend.name}: ${count} x ${size / 1e6} MB in ${seconds.toFixed(1)} s; ` +
-        `peak RSS ${mb(peakRss)} MB (+${mb(peakRss - baseline.rss)} over baseline ${mb(baseline.rss)}), ` +
-        `peak heap ${mb(peakHeap)} MB (+${mb(peakHeap - baseline.heapUsed)}), ` +
-        `peak array buffers ${mb(peakBuffers)} MB (+${mb(peakBuffers - baseline.arrayBuffers)}) ` +
-        '(client and server in this process)',
+        `held after collection, at most: array buffers +${mb(peakLive.arrayBuffers - baseline.arrayBuffers)} MB, ` +
+        `heap +${mb(peakLive.heapUsed - baseline.heapUsed)} MB (${samples} samples; client and server in this process)`,
     );
-    // Holding the uploads whole would add at least count * size = 500 MB of buffers; streaming
-    // leaves garbage pieces of both the client and the server between collections, ~100-130 MB here.
-    expect(peakBuffers - baseline.arrayBuffers).toBeLessThan(250e6);
-    expect(peakHeap - baseline.heapUsed).toBeLessThan(250e6);
+    // The samples must span the uploads, or a peak could fall between them.
+    expect(samples).toBeGreaterThanOrEqual(10);
+    // Holding the uploads whole would hold up to count * size = 500 MB by the end; streaming holds
+    // a few pieces per upload in flight: 1-2 MB on the filesystem, up to ~7 MB over PostgreSQL
+    // (a chunk held back, one in its statement, one being gathered, and the client's side).
+    expect(peakLive.arrayBuffers - baseline.arrayBuffers).toBeLessThan(250e6);
+    expect(peakLive.heapUsed - baseline.heapUsed).toBeLessThan(125e6);
   }, 300_000);
 });
 
