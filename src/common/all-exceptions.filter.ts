@@ -8,7 +8,8 @@ import { errorResponseBody as body, type ErrorResponseDto } from './error-respon
 /**
  * The one exception filter: domain errors, Nest's HTTP errors (validation, throttling) and
  * database outages become {statusCode, error, message}. Anything else is a 500 that
- * hides the cause from the client and logs it under an id it returns.
+ * hides the cause from the client and logs it under an id it returns; so is a domain error whose
+ * message is for the operator (the file store's outage).
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -22,6 +23,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ErrorResponseDto {
+    if (exception instanceof DomainError && exception.clientMessage !== undefined) {
+      const errorId = randomUUID();
+      this.logger.warn({ err: exception, errorId }, `${exception.name} ${errorId}: ${exception.message}`);
+      return { ...body(exception.status, quoteIfPersists(exception.clientMessage, errorId)), errorId };
+    }
     if (exception instanceof DomainError) return body(exception.status, exception.message);
     if (exception instanceof HttpException) {
       const res = exception.getResponse();
@@ -42,6 +48,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     this.logger.error({ err: exception, errorId }, `unhandled error ${errorId}`);
     return { ...body(500, internalErrorMessage(errorId)), errorId };
   }
+}
+
+/** A dependency's outage the operator must see to: the client retries, and quotes the id if it lasts. */
+export function quoteIfPersists(message: string, errorId: string): string {
+  return `${message}; if it persists, quote errorId ${errorId}`;
 }
 
 /** A 500 says what the client can do: quote the id the cause was logged under. */

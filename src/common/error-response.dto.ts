@@ -18,7 +18,8 @@ export class ErrorResponseDto {
   @ApiPropertyOptional({
     format: 'uuid',
     example: '0b8e5c1a-7f2d-4c3e-9a61-5d4f3b2a1c0e',
-    description: 'Only on a 500. Quote it when reporting the error: the server logged the cause under this id.',
+    description:
+      'On a 500, and on a 503 from the file store. Quote it when reporting the error: the server logged the cause under this id.',
   })
   errorId?: string;
 }

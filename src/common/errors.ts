@@ -3,6 +3,11 @@ export abstract class DomainError extends Error {
   abstract readonly status: number;
   /** Response headers that go with the status (Retry-After on a 429). */
   readonly headers: Record<string, string> = {};
+  /**
+   * Set when the message is for the operator (a path, a bucket, a driver's words): the client is
+   * told this instead, with an errorId the message is logged under.
+   */
+  readonly clientMessage?: string;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;

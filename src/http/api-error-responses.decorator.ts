@@ -1,9 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse, type ApiResponseOptions } from '@nestjs/swagger';
-import { internalErrorMessage } from '../common/all-exceptions.filter';
+import { internalErrorMessage, quoteIfPersists } from '../common/all-exceptions.filter';
 import { ErrorResponseDto, errorResponseBody } from '../common/error-response.dto';
 import { IdempotencyConflict, JobNotFound, JobNotRetryable, StorageUnavailable } from '../common/errors';
 import { Unauthenticated } from '../auth/auth-errors';
+import { FILE_STORE_UNAVAILABLE } from '../storage/blob-errors';
 import { fileTooLargeMessage } from './upload-messages';
 
 /** The error statuses the API documents; each has its own description and example below. */
@@ -18,7 +19,7 @@ export interface ErrorResponseDoc {
 }
 
 const EXAMPLE_JOB_ID = '6f1c2b9e-2a5e-4d7f-9a43-2f7b8e3c1d10';
-const EXAMPLE_ERROR_ID = '0b8e5c1a-7f2d-4c3e-9a61-5d4f3b2a1c0e';
+export const EXAMPLE_ERROR_ID = '0b8e5c1a-7f2d-4c3e-9a61-5d4f3b2a1c0e';
 
 /** Each status's default: what it means on this API and a message the service really sends. */
 export const DEFAULT_ERROR_DOCS: Record<ErrorStatus, { description: string; summary: string; message: string }> = {
@@ -82,11 +83,14 @@ export const DEFAULT_ERROR_DOCS: Record<ErrorStatus, { description: string; summ
   },
   503: {
     description:
-      'A dependency is unreachable (the job database, or the file store): the message names it. Try again shortly.',
+      'A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.',
     summary: 'database down',
     message: new StorageUnavailable().message,
   },
 };
+
+/** The 503 a client sees when the file store fails (the store's own words go to the log). */
+export const FILE_STORE_DOWN_EXAMPLE = quoteIfPersists(FILE_STORE_UNAVAILABLE, EXAMPLE_ERROR_ID);
 
 /** "'other' in categories" -> "other-in-categories": a key any OpenAPI tool takes; the summary stays readable. */
 function exampleKey(summary: string): string {
@@ -106,8 +110,9 @@ export function errorResponseOptions(status: ErrorStatus, doc: ErrorResponseDoc 
       {
         summary,
         value:
-          status === 500
-            ? { ...errorResponseBody(500, message), errorId: EXAMPLE_ERROR_ID }
+          // A 500, and an outage whose cause the operator must see to, come with the id it is logged under.
+          status === 500 || message.includes(EXAMPLE_ERROR_ID)
+            ? { ...errorResponseBody(status, message), errorId: EXAMPLE_ERROR_ID }
             : errorResponseBody(status, message),
       },
     ]),

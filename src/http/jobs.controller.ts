@@ -32,7 +32,7 @@ import { JobFollower } from '../live/job-follower';
 import { CurrentTenant } from '../tenants/request-principal';
 import { JobsService } from '../jobs/jobs.service';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
-import { ApiErrorResponses } from './api-error-responses.decorator';
+import { ApiErrorResponses, FILE_STORE_DOWN_EXAMPLE } from './api-error-responses.decorator';
 import {
   JOB_ACCEPTED_EXAMPLE,
   JOB_CANCELLED_SUMMARY_EXAMPLE,
@@ -117,7 +117,7 @@ export class JobsController {
     503: {
       examples: {
         'database down': new StorageUnavailable().message,
-        'file store down': `cannot write blob default/${JOB_ACCEPTED_EXAMPLE.job_id}/0 in bucket doc-inbox: S3 is unreachable or failed (TimeoutError: connect ETIMEDOUT)`,
+        'file store down': FILE_STORE_DOWN_EXAMPLE,
       },
     },
   })

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Classifier, type TokenUsage } from '../classifier/classifier.port';
 import { Taxonomy, type Category } from '../classifier/taxonomy';
 import { TenantTaxonomies } from '../classifier/tenant-taxonomies';
@@ -35,6 +35,8 @@ export class RetryJobLater extends Error {
  */
 @Injectable()
 export class DocumentPipeline {
+  private readonly logger = new Logger('Worker');
+
   constructor(
     private readonly blobs: BlobStore,
     private readonly extractor: TextExtractor,
@@ -172,8 +174,14 @@ export class DocumentPipeline {
       return await readBlob(this.blobs, document.blobKey);
     } catch (err) {
       if (err instanceof BlobNotFound) throw new DocumentError('missing_file', 'the stored file is missing');
-      // The blob store being down is no fault of the document: the job is retried later.
-      throw new DocumentError('storage_unavailable', `could not read the stored file: ${(err as Error).message}`, true);
+      // The blob store being down is no fault of the document: the job is retried later. Its
+      // words (paths, buckets) are for the operator's log, not the tenant's results.
+      this.logger.warn({ document: document.index, err }, `cannot read the stored file: ${(err as Error).message}`);
+      throw new DocumentError(
+        'storage_unavailable',
+        'could not read the stored file: the file store was unavailable',
+        true,
+      );
     }
   }
 }

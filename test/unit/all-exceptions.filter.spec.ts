@@ -10,6 +10,7 @@ import {
   RateLimited,
   type DomainError,
 } from '../../src/common/errors';
+import { BlobStoreUnavailable, FILE_STORE_UNAVAILABLE } from '../../src/storage/blob-errors';
 
 /** Runs the filter on one exception and returns the status and body it answered with. */
 function answer(exception: unknown): { status: number; body: unknown; headers?: Record<string, string> } {
@@ -85,7 +86,23 @@ describe('AllExceptionsFilter on the domain errors', () => {
   });
 });
 
-describe('AllExceptionsFilter on an unexpected error', () => {
+describe("AllExceptionsFilter on an unexpected error, or an operator's", () => {
+  it("answers the file store's outage with 503 and an errorId, logging the store's words, not sending them", () => {
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { status, body } = answer(
+      new BlobStoreUnavailable('cannot write blob t/j/0 in BLOB_DIR /srv/mount: ENOSPC: no space left on device'),
+    );
+    const { errorId, message } = body as { errorId: string; message: string };
+    expect(status).toBe(503);
+    expect(body).toEqual({ statusCode: 503, error: 'Service Unavailable', message, errorId: expect.any(String) });
+    expect(message).toBe(`${FILE_STORE_UNAVAILABLE}; if it persists, quote errorId ${errorId}`);
+    expect(warned).toHaveBeenCalledWith(
+      expect.objectContaining({ errorId }),
+      `BlobStoreUnavailable ${errorId}: cannot write blob t/j/0 in BLOB_DIR /srv/mount: ENOSPC: no space left on device`,
+    );
+    warned.mockRestore();
+  });
+
   it('answers 500 without the cause, with an errorId the message tells the client to quote', () => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const { status, body } = answer(new Error('secret internals: password=hunter2'));

@@ -11,7 +11,7 @@ import { Migrator } from '../../src/database/migrator';
 import { PgliteSqlClient } from '../../src/database/pglite-sql.client';
 import type { SqlClient } from '../../src/database/sql-client.port';
 import { HEAD_BYTES } from '../../src/http/blob-upload.engine';
-import { BlobStoreUnavailable } from '../../src/storage/blob-errors';
+import { BlobStoreUnavailable, FILE_STORE_UNAVAILABLE } from '../../src/storage/blob-errors';
 import { BlobStore, readBlob } from '../../src/storage/blob-store.port';
 import { DatabaseBlobStore } from '../../src/storage/database.blob-store';
 import { FilesystemBlobStore } from '../../src/storage/filesystem.blob-store';
@@ -238,7 +238,7 @@ describe('BlobUploadInterceptor when the store fails', () => {
     }
   }
 
-  it("answers 503 with the store's reason, not a 400 about the body", async () => {
+  it("answers 503 saying the file store is unavailable, not a 400 about the body, and not the store's words", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'upload-503-'));
     const app = await startApp(new UnavailableStore(dir));
     try {
@@ -246,7 +246,9 @@ describe('BlobUploadInterceptor when the store fails', () => {
         .post('/upload')
         .attach('files', Buffer.from('hello\n'), 'a.txt')
         .expect(503);
-      expect((res.body as { message: string }).message).toMatch(/S3 is unreachable/);
+      const { message, errorId } = res.body as { message: string; errorId: string };
+      expect(message).toBe(`${FILE_STORE_UNAVAILABLE}; if it persists, quote errorId ${errorId}`);
+      expect(message).not.toMatch(/bucket|S3/);
     } finally {
       await app.close();
       await rm(dir, { recursive: true, force: true });

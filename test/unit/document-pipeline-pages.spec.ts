@@ -4,7 +4,9 @@ import { AppConfig } from '../../src/config/app-config';
 import type { ClaimedJob } from '../../src/jobs/job.model';
 import { PageImageRenderer } from '../../src/ocr/page-image.renderer';
 import { DEFAULT_SANDBOX_LIMITS } from '../../src/ocr/pdf/pdf-sandbox';
-import { DocumentPipeline } from '../../src/worker/document-pipeline';
+import { Logger } from '@nestjs/common';
+import { DocumentPipeline, RetryJobLater } from '../../src/worker/document-pipeline';
+import { BlobStoreUnavailable } from '../../src/storage/blob-errors';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,5 +116,69 @@ describe('DocumentPipeline and the classifier', () => {
       new AbortController().signal,
     );
     expect(classifier.inputs[0].pageImages).toBeUndefined();
+  });
+});
+
+describe('DocumentPipeline when the file store fails', () => {
+  /** A store whose reads fail the way a driver reports it: with a path the tenant must not see. */
+  class FailingStore extends FilesystemBlobStore {
+    override read(key: string): Promise<Buffer> {
+      return Promise.reject(
+        new BlobStoreUnavailable(`cannot read blob ${key} in BLOB_DIR /srv/secret-mount/blobs: EIO: i/o error`),
+      );
+    }
+  }
+
+  function pipelineOver(store: FilesystemBlobStore): DocumentPipeline {
+    return new DocumentPipeline(
+      store,
+      new FakeExtractor(),
+      new FakeClassifier(),
+      taxonomy,
+      AppConfig.fromEnvironment({}),
+      new WorkerMetrics(new MetricsRegistry()),
+    );
+  }
+
+  const categories = { allowed: taxonomy.categories, taxonomy: taxonomy.categories };
+  const document = (jobId: string): PendingDocument => ({
+    index: 0,
+    filePosition: 0,
+    pageFrom: 1,
+    pageTo: null,
+    filename: 'a.txt',
+    contentType: 'text/plain',
+    size: 3,
+    blobKey: `default/${jobId}/0`,
+  });
+
+  it("retries the job while attempts remain, and records only that the store was unavailable, logging the store's words", async () => {
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const pipeline = pipelineOver(new FailingStore(dir));
+      const job = claimed('00000000-0000-4000-8000-000000000003');
+      const retry = await pipeline
+        .process(job, document(job.id), categories, new AbortController().signal)
+        .catch((e: unknown) => e);
+      expect(retry).toBeInstanceOf(RetryJobLater);
+      expect((retry as RetryJobLater).documentError.code).toBe('storage_unavailable');
+
+      const last = { ...claimed('00000000-0000-4000-8000-000000000004'), attempts: 3 };
+      const outcome = await pipeline.process(last, document(last.id), categories, new AbortController().signal);
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        error: {
+          code: 'storage_unavailable',
+          message: 'could not read the stored file: the file store was unavailable',
+        },
+      });
+      expect(JSON.stringify(outcome)).not.toContain('secret-mount');
+      expect(warned).toHaveBeenCalledWith(
+        expect.objectContaining({ document: 0 }),
+        expect.stringContaining('BLOB_DIR /srv/secret-mount/blobs: EIO'),
+      );
+    } finally {
+      warned.mockRestore();
+    }
   });
 });
