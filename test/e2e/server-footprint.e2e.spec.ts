@@ -26,14 +26,15 @@ const WORKER_ONLY = [
 
 /**
  * A preload (`--import` of a data: URL) that writes the paths of every CommonJS module the
- * process has loaded to FOOTPRINT_FILE, every 100 ms.
+ * process has loaded to FOOTPRINT_FILE, every 100 ms: to a temporary file renamed over it, so the
+ * test never reads one half written (CI did, once: JSON cut off at 8,192 bytes).
  */
 const RECORD_MODULES =
   'data:text/javascript,' +
   encodeURIComponent(
-    "import { createRequire } from 'node:module'; import { writeFileSync } from 'node:fs';" +
-      "const cache = createRequire('/').cache;" +
-      'setInterval(() => writeFileSync(process.env.FOOTPRINT_FILE, JSON.stringify(Object.keys(cache))), 100).unref();',
+    "import { createRequire } from 'node:module'; import { renameSync, writeFileSync } from 'node:fs';" +
+      "const cache = createRequire('/').cache; const file = process.env.FOOTPRINT_FILE;" +
+      "setInterval(() => { writeFileSync(file + '.tmp', JSON.stringify(Object.keys(cache))); renameSync(file + '.tmp', file); }, 100).unref();",
   );
 
 function packagesIn(paths: string[]): Set<string> {
