@@ -10,6 +10,7 @@ import { TextractClient } from '@aws-sdk/client-textract';
 import { fileTypeFromBuffer } from 'file-type';
 import { DocumentError } from '../src/common/document-error';
 import { DEFAULT_PADDLE_SETTINGS, PaddleOcrEngine } from '../src/ocr/paddle.ocr-engine';
+import { PdfThreadPool } from '../src/ocr/pdf/pdf-thread-pool';
 import { TesseractOcrEngine } from '../src/ocr/tesseract.ocr-engine';
 import { TextExtractor } from '../src/ocr/text-extractor.port';
 import { TextractExtractor } from '../src/ocr/textract.extractor';
@@ -32,6 +33,8 @@ interface Doc {
   name: string;
   bytes: Uint8Array;
   contentType: string;
+  /** Whose document: PDFs of one owner reuse a warm PDF thread when the extractor has a pool. */
+  owner?: string;
 }
 
 /** Runs fn while sampling RSS every 10 ms; returns its duration and the peak RSS seen. */
@@ -96,6 +99,21 @@ async function benchTextLayer(): Promise<void> {
   console.log(
     `text layer, 20-page digital PDF x5: ${await pagesPerSecond(extractor, Array(5).fill({ name: '20p', bytes: pdf, contentType: 'application/pdf' }), 1)}`,
   );
+  // One-page PDFs, the common upload, two at a time: a new PDF thread for each (as without an
+  // owner) against the owner's warm threads (as the worker reads them).
+  const onePage = await textPdf(['An invoice with one page of digital text, total due 120.00 EUR']);
+  const pool = new PdfThreadPool();
+  const readers: [string, TextExtractor, string | undefined][] = [
+    ['a new thread each', extractor, undefined],
+    ['warm threads', buildExtractor(null, {}, pool), 'bench'],
+  ];
+  for (const [label, reader, owner] of readers) {
+    const docs = Array<Doc>(100).fill({ name: '1p', bytes: onePage, contentType: 'application/pdf', owner });
+    console.log(
+      `text layer, one-page digital PDF x100, 2 at a time, ${label}: ${await pagesPerSecond(reader, docs, 2)}`,
+    );
+  }
+  await pool.close();
 }
 
 async function benchLocalOcr(name: 'tesseract' | 'paddle'): Promise<void> {

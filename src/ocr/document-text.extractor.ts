@@ -6,6 +6,7 @@ import { ImageNormalizer } from './image.normalizer';
 import { OcrEngine, OcrPageInput, OcrPageResult } from './ocr-engine.port';
 import { MIN_USABLE_CHARS, ORIENTATION_RULE, wordlikeShare } from './orientation.heuristic';
 import { PdfSandbox, PdfSandboxLimits } from './pdf/pdf-sandbox';
+import type { PdfThreadPool } from './pdf/pdf-thread-pool';
 import { decodePlainText } from './plain-text.reader';
 import { ExtractedPage, ExtractionInput, ExtractionResult, TextExtractor } from './text-extractor.port';
 import { nonSpaceChars, textLayerCoversPage, textLayerMayBeThin, usableChars } from './text-layer.coverage';
@@ -34,6 +35,8 @@ export class DocumentTextExtractor extends TextExtractor {
     private readonly images: ImageNormalizer,
     /** null when OCR is off ('none'). */
     private readonly ocr: OcrEngine | null,
+    /** Warm PDF threads, reused for the same owner's next PDF; null starts a thread per PDF. */
+    private readonly pdfThreads: PdfThreadPool | null = null,
   ) {
     super();
   }
@@ -54,7 +57,9 @@ export class DocumentTextExtractor extends TextExtractor {
 
   private async pdf(input: ExtractionInput): Promise<ExtractionResult> {
     const { signal } = input;
-    const pdf = await PdfSandbox.open(input.bytes, this.settings.pdf, signal);
+    const reuse =
+      this.pdfThreads && input.owner !== undefined ? { pool: this.pdfThreads, owner: input.owner } : undefined;
+    const pdf = await PdfSandbox.open(input.bytes, this.settings.pdf, signal, reuse);
     try {
       const pageCount = pdf.pageCount;
       const readable = Math.min(pageCount, this.settings.maxPages);

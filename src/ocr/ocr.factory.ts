@@ -6,6 +6,7 @@ import { ImageNormalizer } from './image.normalizer';
 import { OcrEngine } from './ocr-engine.port';
 import { DEFAULT_PADDLE_SETTINGS, PaddleOcrEngine } from './paddle.ocr-engine';
 import { DEFAULT_SANDBOX_LIMITS } from './pdf/pdf-sandbox';
+import { DEFAULT_PDF_THREAD_POOL, PdfThreadPool } from './pdf/pdf-thread-pool';
 import { PreparationSettings, PreparingOcrEngine } from './preparing.ocr-engine';
 import { languageDataFile } from './tesseract-language.data';
 import { TesseractOcrEngine } from './tesseract.ocr-engine';
@@ -41,7 +42,13 @@ export class OcrComponents {
     readonly extractor: DocumentTextExtractor,
     /** The engine itself (the extractor may reach it through image preparation); null when OCR is off; closed on shutdown. */
     readonly engine: OcrEngine | null,
+    /** The extractor's warm PDF threads; closed on shutdown. */
+    readonly pdfThreads: PdfThreadPool,
   ) {}
+
+  async close(): Promise<void> {
+    await Promise.all([this.engine?.close(), this.pdfThreads.close()]);
+  }
 }
 
 /**
@@ -72,6 +79,8 @@ export function createOcrComponents(config: AppConfig): OcrComponents {
   const engine = createOcrEngine(config);
   const preparation = engine && engine.source !== 'textract' ? LOCAL_OCR_PREPARATION[engine.source] : undefined;
   const { maxPages, maxImagePixels } = config.limits;
+  // As many warm PDF threads as documents the worker reads at once.
+  const pdfThreads = new PdfThreadPool({ ...DEFAULT_PDF_THREAD_POOL, maxIdle: Math.max(1, config.worker.concurrency) });
   const extractor = new DocumentTextExtractor(
     {
       maxPages,
@@ -86,8 +95,9 @@ export function createOcrComponents(config: AppConfig): OcrComponents {
       minLongSide: MIN_OCR_LONG_SIDE,
     }),
     engine && preparation ? new PreparingOcrEngine(engine, preparation) : engine,
+    pdfThreads,
   );
-  return new OcrComponents(extractor, engine);
+  return new OcrComponents(extractor, engine, pdfThreads);
 }
 
 function createOcrEngine(config: AppConfig): OcrEngine | null {

@@ -6,7 +6,7 @@ import { TextExtractor } from './text-extractor.port';
 /**
  * Text extraction: exports TextExtractor and relies on the global AppConfig provider. The OCR
  * engine (tesseract pool, Textract client) is chosen from config.ocr.provider by
- * createOcrComponents and closed in onApplicationShutdown, which Nest runs for this module after
+ * createOcrComponents and closed, with the warm PDF threads, in onApplicationShutdown, which Nest runs for this module after
  * the modules that import it (the worker drains its jobs first). Not onModuleDestroy: that runs
  * before any shutdown hook and would pull the pool from under a draining worker.
  */
@@ -21,6 +21,6 @@ export class OcrModule implements OnApplicationShutdown {
   constructor(private readonly ocr: OcrComponents) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.ocr.engine?.close();
+    await this.ocr.close();
   }
 }

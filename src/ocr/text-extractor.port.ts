@@ -23,6 +23,11 @@ export interface ExtractionInput {
   /** Sniffed from the bytes at upload time, e.g. application/pdf, image/png, text/plain. */
   contentType: string;
   filename: string;
+  /**
+   * Whose document (the tenant): a warm PDF reader is reused only for the same owner's next
+   * document. Unset: a reader of its own.
+   */
+  owner?: string;
   /** Aborted when the per-file time limit passes or the job is cancelled. */
   signal: AbortSignal;
 }

@@ -86,7 +86,13 @@ export class DocumentPipeline {
       const bytes = await steps.race(this.readBytes(document));
       const extractStarted = performance.now();
       const extraction = await steps.race(
-        this.extractor.extract({ bytes, contentType: document.contentType, filename: document.filename, signal }),
+        this.extractor.extract({
+          bytes,
+          contentType: document.contentType,
+          filename: document.filename,
+          owner: job.tenantId,
+          signal,
+        }),
       );
       this.metrics.textRead(
         extraction.pages.map((p) => p.source),

@@ -4,13 +4,15 @@ import { OcrEngine } from '../../src/ocr/ocr-engine.port';
 import { LOCAL_OCR_PREPARATION } from '../../src/ocr/ocr.factory';
 import { PreparingOcrEngine } from '../../src/ocr/preparing.ocr-engine';
 import { DEFAULT_SANDBOX_LIMITS } from '../../src/ocr/pdf/pdf-sandbox';
+import type { PdfThreadPool } from '../../src/ocr/pdf/pdf-thread-pool';
 
 export const TEST_MAX_IMAGE_PIXELS = 40_000_000;
 
-/** A DocumentTextExtractor with the production defaults, built without Nest. */
+/** A DocumentTextExtractor with the production defaults, built without Nest (warm PDF threads only with a pool). */
 export function buildExtractor(
   engine: OcrEngine | null,
   overrides: Partial<DocumentTextExtractorSettings> = {},
+  pdfThreads: PdfThreadPool | null = null,
 ): DocumentTextExtractor {
   return new DocumentTextExtractor(
     {
@@ -23,6 +25,7 @@ export function buildExtractor(
     },
     new ImageNormalizer({ maxImagePixels: TEST_MAX_IMAGE_PIXELS, maxOcrPixels: 9_000_000, minLongSide: 1500 }),
     engine,
+    pdfThreads,
   );
 }
 

@@ -2,6 +2,7 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DocumentError } from '../../common/document-error';
 import { abortError } from '../../common/abort';
+import type { PdfThreadPool } from './pdf-thread-pool';
 import type {
   PdfImagesResult,
   PdfOpenResult,
@@ -37,9 +38,25 @@ const WATCH_INTERVAL_MS = 50;
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
+/** A pool of warm threads and whose document this is: a thread is reused only for the same owner. */
+export interface PdfThreadReuse {
+  pool: PdfThreadPool;
+  owner: string;
+}
+
 /**
- * One PDF opened in its own worker thread. Every call rejects with a DocumentError; close() (or
- * an abort, a crash or a blown memory budget) terminates the thread and frees all its memory.
+ * What a thread may still hold after its document is dropped and be reused: pdf.js itself takes
+ * about 19 MB of heap and 8 MB outside it; much more means the last document left something behind.
+ */
+const REUSABLE_HEAP_BYTES = 96 * 1024 * 1024;
+const REUSABLE_EXTERNAL_BYTES = 32 * 1024 * 1024;
+const RELEASE_TIMEOUT_MS = 1_000;
+
+/**
+ * One PDF opened in a worker thread of its own. Every call rejects with a DocumentError. close()
+ * hands a healthy thread back to its pool for the same owner's next document (or, without a
+ * pool, terminates it); an abort, a crash or a blown memory budget terminates the thread and
+ * frees all its memory.
  */
 export class PdfSandbox {
   /** Pages the document declares (pdf.js counts the page tree, it does not trust /Count). */
@@ -50,40 +67,43 @@ export class PdfSandbox {
   private checking = false;
   private readonly watchdog: NodeJS.Timeout;
   private readonly onAbort = () => this.fail(abortError(this.signal));
+  private readonly onMessage = (response: PdfWorkerResponse) => this.settle(response);
+  private readonly onError = (error: Error & { code?: string }) =>
+    this.fail(
+      error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? new DocumentError('resource_limit', `The PDF needs more than ${this.limits.heapLimitMb} MB of heap to read`)
+        : new DocumentError('corrupt_pdf', `The PDF reader crashed: ${error.message}`),
+    );
+  private readonly onExit = () => this.fail(new DocumentError('corrupt_pdf', 'The PDF reader stopped unexpectedly'));
 
   private constructor(
     private readonly worker: Worker,
     private readonly signal: AbortSignal,
-    limits: PdfSandboxLimits,
+    private readonly limits: PdfSandboxLimits,
+    private readonly reuse: (PdfThreadReuse & { uses: number }) | undefined,
   ) {
     this.watchdog = setInterval(() => void this.checkMemory(limits), WATCH_INTERVAL_MS);
     this.watchdog.unref();
     signal.addEventListener('abort', this.onAbort, { once: true });
-    worker.on('message', (response: PdfWorkerResponse) => this.settle(response));
-    worker.on('error', (error: Error & { code?: string }) =>
-      this.fail(
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? new DocumentError('resource_limit', `The PDF needs more than ${limits.heapLimitMb} MB of heap to read`)
-          : new DocumentError('corrupt_pdf', `The PDF reader crashed: ${error.message}`),
-      ),
-    );
-    worker.on('exit', () => this.fail(new DocumentError('corrupt_pdf', 'The PDF reader stopped unexpectedly')));
+    worker.on('message', this.onMessage);
+    worker.on('error', this.onError);
+    worker.on('exit', this.onExit);
   }
 
-  /** Starts a worker and opens the document in it; throws encrypted_pdf / corrupt_pdf / timeout. */
-  static async open(bytes: Uint8Array, limits: PdfSandboxLimits, signal: AbortSignal): Promise<PdfSandbox> {
+  /**
+   * Opens the document in a warm thread of the owner's (with `reuse`) or a new one; throws
+   * encrypted_pdf / corrupt_pdf / timeout.
+   */
+  static async open(
+    bytes: Uint8Array,
+    limits: PdfSandboxLimits,
+    signal: AbortSignal,
+    reuse?: PdfThreadReuse,
+  ): Promise<PdfSandbox> {
     if (signal.aborted) throw abortError(signal);
-    const workerData: PdfWorkerOptions = { maxImagePixels: limits.maxImagePixels };
-    const worker = new Worker(WORKER_FILE, {
-      workerData,
-      resourceLimits: { maxOldGenerationSizeMb: limits.heapLimitMb, maxYoungGenerationSizeMb: 32 },
-      stdout: true,
-      stderr: true,
-    });
-    // Drained and dropped: pdf.js warnings about broken files are noise, not our log.
-    worker.stdout.resume();
-    worker.stderr.resume();
-    const sandbox = new PdfSandbox(worker, signal, limits);
+    const warm = reuse?.pool.take(reuse.owner);
+    const worker = warm?.worker ?? startThread(limits);
+    const sandbox = new PdfSandbox(worker, signal, limits, reuse && { ...reuse, uses: warm?.uses ?? 0 });
     try {
       // A copy the sandbox owns and may transfer: Buffer#slice shares memory, and a Buffer from
       // Node's pool (any small one) cannot be transferred at all.
@@ -116,10 +136,37 @@ export class PdfSandbox {
   async close(): Promise<void> {
     clearInterval(this.watchdog);
     this.signal.removeEventListener('abort', this.onAbort);
+    if (this.reuse && !this.failure && (await this.handBack(this.reuse))) return;
     this.failure ??= new DocumentError('corrupt_pdf', 'The PDF reader was closed');
     this.rejectAll(this.failure);
-    this.worker.removeAllListeners('exit');
+    this.worker.off('exit', this.onExit);
     await this.worker.terminate();
+  }
+
+  /** Drops the document in the thread and gives the thread back, if it kept nothing behind. */
+  private async handBack(reuse: PdfThreadReuse & { uses: number }): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // A thread that cannot drop its document promptly is not worth keeping: close() must not hang.
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('release timed out')), RELEASE_TIMEOUT_MS);
+      });
+      await Promise.race([this.call({ op: 'release' }), late]);
+      const stats = await Promise.race([this.worker.getHeapStatistics(), late]);
+      if (stats.used_heap_size > REUSABLE_HEAP_BYTES || stats.external_memory > REUSABLE_EXTERNAL_BYTES) return false;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.failure) return false;
+    // This sandbox is done; its thread is the pool's now.
+    this.failure = new DocumentError('corrupt_pdf', 'The PDF reader was closed');
+    this.worker.off('message', this.onMessage);
+    this.worker.off('error', this.onError);
+    this.worker.off('exit', this.onExit);
+    reuse.pool.give(reuse.owner, this.worker, reuse.uses + 1);
+    return true;
   }
 
   /**
@@ -181,6 +228,20 @@ export class PdfSandbox {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function startThread(limits: PdfSandboxLimits): Worker {
+  const workerData: PdfWorkerOptions = { maxImagePixels: limits.maxImagePixels };
+  const worker = new Worker(WORKER_FILE, {
+    workerData,
+    resourceLimits: { maxOldGenerationSizeMb: limits.heapLimitMb, maxYoungGenerationSizeMb: 32 },
+    stdout: true,
+    stderr: true,
+  });
+  // Drained and dropped: pdf.js warnings about broken files are noise, not our log.
+  worker.stdout.resume();
+  worker.stderr.resume();
+  return worker;
+}
 
 /** pdf.js reports its failures by exception name. */
 function toDocumentError(error: { name: string; message: string }): DocumentError {

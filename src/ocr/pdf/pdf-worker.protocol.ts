@@ -10,7 +10,8 @@ export type PdfWorkerRequest =
   | { id: number; op: 'text'; page: number }
   | { id: number; op: 'render'; page: number; dpi: number; maxPixels: number }
   | { id: number; op: 'split'; pages: number[] }
-  | { id: number; op: 'images'; page: number };
+  | { id: number; op: 'images'; page: number }
+  | { id: number; op: 'release' };
 
 export interface PdfOpenResult {
   pageCount: number;
@@ -31,10 +32,17 @@ export interface PdfImagesResult {
   largestImageShare: number;
 }
 
+/** The document was dropped. */
+export type PdfReleaseResult = Record<string, never>;
+
 export interface PdfSplitResult {
   pdf: Uint8Array;
 }
 
 export type PdfWorkerResponse =
-  | { id: number; ok: true; value: PdfOpenResult | PdfTextResult | PdfRenderResult | PdfSplitResult | PdfImagesResult }
+  | {
+      id: number;
+      ok: true;
+      value: PdfOpenResult | PdfTextResult | PdfRenderResult | PdfSplitResult | PdfImagesResult | PdfReleaseResult;
+    }
   | { id: number; ok: false; error: { name: string; message: string } };

@@ -133,6 +133,16 @@ async function split(pageNumbers: number[]): Promise<{ pdf: Uint8Array }> {
   return { pdf: await subset.save() };
 }
 
+/** Drops the document and everything read from it, so the thread can take its owner's next one. */
+async function release(): Promise<Record<string, never>> {
+  const doc = pdf;
+  pdf = undefined;
+  source = undefined;
+  splitSource = undefined;
+  await doc?.loadingTask.destroy();
+  return {};
+}
+
 async function handle(request: PdfWorkerRequest): Promise<PdfWorkerResponse> {
   try {
     switch (request.op) {
@@ -146,6 +156,8 @@ async function handle(request: PdfWorkerRequest): Promise<PdfWorkerResponse> {
         return { id: request.id, ok: true, value: await split(request.pages) };
       case 'images':
         return { id: request.id, ok: true, value: await images(request.page) };
+      case 'release':
+        return { id: request.id, ok: true, value: await release() };
     }
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
