@@ -54,6 +54,9 @@ describe.each(targets)('API keys on $name', (target) => {
 
   it("lists a tenant's keys or all, and revokes by id or prefix within a tenant, at once", async () => {
     const a = await keys.create({ tenantId: 'initech', role: 'read' });
+    // Newest first by created_at: PGlite's clock ticks in milliseconds, and two keys made in the
+    // same one have no order (CI made both in one on PGlite).
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const b = await keys.create({ tenantId: 'initech', role: 'write' });
     expect((await keys.list('initech')).map((k) => k.id)).toEqual([b.record.id, a.record.id]);
     expect(new Set((await keys.list(null)).map((k) => k.tenant_id))).toEqual(new Set(['acme', 'globex', 'initech']));
