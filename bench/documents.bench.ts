@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Migrator } from '../src/database/migrator';
 import { PgSqlClient } from '../src/database/pg-sql.client';
 import { createPostgresDatabase } from '../test/support/databases';
-import { entrypointArgs } from '../test/support/entrypoint-process';
 import { makeTextPdf } from '../test/support/fixtures';
+import { startService, waitHealthy } from './service-processes';
 
 /**
  * `npm run bench:documents`: documents end to end, as a client sees them. DOCS_N (300) one-page
@@ -17,7 +17,6 @@ import { makeTextPdf } from '../test/support/fixtures';
  * JSON object, a key per target: `{"embedded":{"jobs_per_s":N,"cpu_ms_per_job":N,"failed":N},...}`.
  *   DOCS_N, DOCS_TARGETS (embedded,postgres), BENCH_DATABASE_URL / TEST_DATABASE_URL.
  */
-const ROOT = resolve(__dirname, '..', '..');
 const N = Number(process.env.DOCS_N ?? 300);
 const CLIENTS = 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,30 +29,10 @@ interface Result {
   failed: number;
 }
 
-function start(role: 'server' | 'worker', env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, entrypointArgs(role), {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
 /** User + system CPU of a process so far, in seconds (clock ticks of 1/100 s). */
 function cpuSeconds(pid: number | undefined): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 async function stop(proc: ChildProcess): Promise<void> {
@@ -112,7 +91,7 @@ async function drive(url: string, pdfs: Buffer[], processes: ChildProcess[]): Pr
 async function embedded(pdfs: Buffer[]): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'doc-inbox-documents-bench-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const server = start('server', { PORT: String(port), DATA_DIR: dataDir });
+  const server = startService('server', { PORT: String(port), DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0' });
   try {
     await waitHealthy(`http://127.0.0.1:${port}`);
     return await drive(`http://127.0.0.1:${port}`, pdfs, [server]);
@@ -130,8 +109,13 @@ async function postgres(pdfs: Buffer[]): Promise<Result> {
   await new Migrator(sql).migrate();
   await sql.close();
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const server = start('server', { PORT: String(port), DATABASE_URL: db.url, WORKER_IN_SERVER: 'false' });
-  const worker = start('worker', { DATABASE_URL: db.url });
+  const server = startService('server', {
+    PORT: String(port),
+    DATABASE_URL: db.url,
+    WORKER_IN_SERVER: 'false',
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
+  const worker = startService('worker', { DATABASE_URL: db.url });
   try {
     await waitHealthy(`http://127.0.0.1:${port}`);
     return await drive(`http://127.0.0.1:${port}`, pdfs, [server, worker]);

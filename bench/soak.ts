@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { Migrator } from '../src/database/migrator';
 import { PgSqlClient } from '../src/database/pg-sql.client';
 import { makeTextPdf } from '../test/support/fixtures';
-import { entrypointArgs } from '../test/support/entrypoint-process';
 import { createPostgresDatabase } from '../test/support/databases';
 import { writeLinePlot, type Series } from './line-plot';
+import { startService, waitHealthy } from './service-processes';
 
 /**
  * `npm run bench:soak`: steady uploads for SOAK_MINUTES (default 10) to a server on PostgreSQL
@@ -52,26 +52,6 @@ function receiptPng(n: number): Buffer {
   return canvas.toBuffer('image/png');
 }
 
-function start(role: 'server' | 'worker', env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, entrypointArgs(role), {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 async function main(): Promise<void> {
   const adminUrl =
     process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -81,13 +61,13 @@ async function main(): Promise<void> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const url = `http://127.0.0.1:${port}`;
   const common = { DATABASE_URL: db.url };
-  const server = start('server', {
+  const server = startService('server', {
     ...common,
     PORT: String(port),
     WORKER_IN_SERVER: 'false',
     RATE_LIMIT_PER_MINUTE: '0',
   });
-  const workers: ChildProcess[] = [start('worker', common), start('worker', common)];
+  const workers: ChildProcess[] = [startService('worker', common), startService('worker', common)];
   await waitHealthy(url);
   console.log(
     `# soak: ${MINUTES} min, ${RATE} uploads/s (every ${IMAGE_EVERY}th a PNG), 2 workers, one killed a minute`,
@@ -119,7 +99,7 @@ async function main(): Promise<void> {
   const killer = setInterval(() => {
     const i = kills % workers.length;
     workers[i].kill('SIGKILL');
-    workers[i] = start('worker', common);
+    workers[i] = startService('worker', common);
     kills++;
   }, 60_000);
 
