@@ -120,6 +120,23 @@ describe('PdfThreadPool: warm PDF threads, one owner at a time', () => {
     }
   });
 
+  it('drops an idle thread that stops, and never hands it out', async () => {
+    const pool = new PdfThreadPool();
+    try {
+      const sandbox = await PdfSandbox.open(first, limits, signal(), { pool, owner: 'acme' });
+      const worker = (sandbox as unknown as { worker: Worker }).worker;
+      await sandbox.close();
+      expect(pool.idleCount).toBe(1);
+      await worker.terminate();
+      expect(pool.idleCount).toBe(0);
+      expect(pool.take('acme')).toBeNull();
+      const next = await read(pool, 'acme', second);
+      expect(next.text).toContain('bank statement');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('stops its idle threads on close, and a thread given back after', async () => {
     const pool = new PdfThreadPool();
     await read(pool, 'acme', first);

@@ -38,7 +38,8 @@ export class PdfThreadPool {
 
   /** A warm thread last used for this owner, with the documents it has read; null when none is idle. */
   take(owner: string): { worker: Worker; uses: number } | null {
-    const index = this.idle.findLastIndex((t) => t.owner === owner);
+    // threadId is -1 once a thread has stopped, which can be before its 'exit' event has run.
+    const index = this.idle.findLastIndex((t) => t.owner === owner && t.worker.threadId !== -1);
     if (index < 0) return null;
     const [thread] = this.idle.splice(index, 1);
     clearTimeout(thread.timer);
@@ -49,7 +50,7 @@ export class PdfThreadPool {
 
   /** Keeps a healthy thread for its owner's next document, or stops it when it has done its share. */
   give(owner: string, worker: Worker, uses: number): void {
-    if (this.closed || uses >= this.settings.maxUses || this.settings.maxIdle <= 0) {
+    if (this.closed || uses >= this.settings.maxUses || this.settings.maxIdle <= 0 || worker.threadId === -1) {
       void worker.terminate();
       return;
     }
