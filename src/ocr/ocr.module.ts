@@ -1,6 +1,7 @@
 import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { createOcrComponents, OcrComponents } from './ocr.factory';
+import { PdfThreadPool } from './pdf/pdf-thread-pool';
 import { TextExtractor } from './text-extractor.port';
 
 /**
@@ -14,8 +15,10 @@ import { TextExtractor } from './text-extractor.port';
   providers: [
     { provide: OcrComponents, useFactory: (config: AppConfig) => createOcrComponents(config), inject: [AppConfig] },
     { provide: TextExtractor, useFactory: (ocr: OcrComponents) => ocr.extractor, inject: [OcrComponents] },
+    // Shared with the page images a vision model asks for: the same limits, the same owners.
+    { provide: PdfThreadPool, useFactory: (ocr: OcrComponents) => ocr.pdfThreads, inject: [OcrComponents] },
   ],
-  exports: [TextExtractor],
+  exports: [TextExtractor, PdfThreadPool],
 })
 export class OcrModule implements OnApplicationShutdown {
   constructor(private readonly ocr: OcrComponents) {}

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { DocumentError } from '../common/document-error';
 import { raceAbort, throwIfAborted } from '../common/abort';
 import { PdfSandbox, type PdfSandboxLimits } from './pdf/pdf-sandbox';
+import type { PdfThreadPool } from './pdf/pdf-thread-pool';
 
 export interface PageImageSettings {
   /** Pixel cap of one page image (width x height); larger pages are scaled down to it. */
@@ -22,6 +23,8 @@ export interface PageImageSource {
   bytes: Uint8Array;
   /** Sniffed content type, as for text extraction. */
   contentType: string;
+  /** Whose document (the tenant), as for text extraction: a warm PDF thread only for the same owner. */
+  owner?: string;
 }
 
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/tiff', 'image/webp']);
@@ -35,19 +38,25 @@ const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/tiff', 'image/web
  * (plain text), are left out of the answer.
  */
 export class PageImageRenderer {
-  constructor(private readonly settings: PageImageSettings) {}
+  constructor(
+    private readonly settings: PageImageSettings,
+    /** The extractor's warm PDF threads (the document's text was just read in one); null: a thread per file. */
+    private readonly pdfThreads: PdfThreadPool | null = null,
+  ) {}
 
   async render(source: PageImageSource, pageNumbers: readonly number[], signal: AbortSignal): Promise<PageImage[]> {
     throwIfAborted(signal);
     const wanted = [...new Set(pageNumbers)].filter((n) => Number.isInteger(n) && n >= 1).sort((a, b) => a - b);
     if (wanted.length === 0) return [];
-    if (source.contentType === 'application/pdf') return this.pdfPages(source.bytes, wanted, signal);
+    if (source.contentType === 'application/pdf') return this.pdfPages(source, wanted, signal);
     if (IMAGE_TYPES.has(source.contentType)) return this.imagePages(source.bytes, wanted, signal);
     return [];
   }
 
-  private async pdfPages(bytes: Uint8Array, wanted: number[], signal: AbortSignal): Promise<PageImage[]> {
-    const pdf = await PdfSandbox.open(bytes, this.settings.pdf, signal);
+  private async pdfPages(source: PageImageSource, wanted: number[], signal: AbortSignal): Promise<PageImage[]> {
+    const reuse =
+      this.pdfThreads && source.owner !== undefined ? { pool: this.pdfThreads, owner: source.owner } : undefined;
+    const pdf = await PdfSandbox.open(source.bytes, this.settings.pdf, signal, reuse);
     try {
       const out: PageImage[] = [];
       for (const number of wanted.filter((n) => n <= pdf.pageCount)) {

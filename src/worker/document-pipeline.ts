@@ -112,7 +112,11 @@ export class DocumentPipeline {
           ...(this.pageImages
             ? {
                 pageImages: (numbers: number[]) =>
-                  this.pageImages!.render({ bytes, contentType: document.contentType }, numbers, signal),
+                  this.pageImages!.render(
+                    { bytes, contentType: document.contentType, owner: job.tenantId },
+                    numbers,
+                    signal,
+                  ),
               }
             : {}),
         }),

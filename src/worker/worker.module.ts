@@ -4,6 +4,7 @@ import { ClassifierModule } from '../classifier/classifier.module';
 import { AppConfig } from '../config/app-config';
 import { JobQueueModule } from '../jobs/job-queue.module';
 import { OcrModule } from '../ocr/ocr.module';
+import { PdfThreadPool } from '../ocr/pdf/pdf-thread-pool';
 import { PageImageRenderer } from '../ocr/page-image.renderer';
 import { DEFAULT_SANDBOX_LIMITS } from '../ocr/pdf/pdf-sandbox';
 import { RetentionModule } from '../retention/retention.module';
@@ -34,15 +35,18 @@ const VISION_PAGE_PIXELS = 1_000_000;
     // Page images only for a classifier that looks at them (CLASSIFIER_VISION resolved for the model).
     {
       provide: PageImageRenderer,
-      useFactory: (config: AppConfig) =>
+      useFactory: (config: AppConfig, pdfThreads: PdfThreadPool) =>
         config.classifier.provider === 'openai' && config.classifier.vision
-          ? new PageImageRenderer({
-              maxPixels: VISION_PAGE_PIXELS,
-              renderDpi: 150,
-              pdf: { maxImagePixels: config.limits.maxImagePixels, ...DEFAULT_SANDBOX_LIMITS },
-            })
+          ? new PageImageRenderer(
+              {
+                maxPixels: VISION_PAGE_PIXELS,
+                renderDpi: 150,
+                pdf: { maxImagePixels: config.limits.maxImagePixels, ...DEFAULT_SANDBOX_LIMITS },
+              },
+              pdfThreads,
+            )
           : null,
-      inject: [AppConfig],
+      inject: [AppConfig, PdfThreadPool],
     },
     DocumentPipeline,
     JobRunner,

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { DEFAULT_SANDBOX_LIMITS } from '../../src/ocr/pdf/pdf-sandbox';
 import { PageImageRenderer } from '../../src/ocr/page-image.renderer';
+import { PdfThreadPool } from '../../src/ocr/pdf/pdf-thread-pool';
 import { pngSize } from '../../src/classifier/vision-pages';
 import { textImagePng, textPdf } from '../support/ocr-fixtures';
 
@@ -46,6 +47,30 @@ describe('PageImageRenderer', () => {
       const size = pngSize(p.png)!;
       expect(size.width * size.height).toBeLessThanOrEqual(MAX_PIXELS);
       expect(size.width).toBeGreaterThan(100);
+    }
+  });
+
+  it("renders a PDF in the owner's warm thread when it has a pool, and the same pages as in a fresh one", async () => {
+    const pool = new PdfThreadPool();
+    const pooled = new PageImageRenderer(
+      { maxPixels: MAX_PIXELS, renderDpi: 150, pdf: { maxImagePixels: 50_000_000, ...DEFAULT_SANDBOX_LIMITS } },
+      pool,
+    );
+    try {
+      const pdf = await textPdf(['first page', 'second page']);
+      const fresh = await renderer.render({ bytes: pdf, contentType: 'application/pdf' }, [1, 2], signal());
+      const source = { bytes: pdf, contentType: 'application/pdf', owner: 'acme' };
+      const warm = await pooled.render(source, [1, 2], signal());
+      expect(pool.idleCount).toBe(1);
+      const again = await pooled.render(source, [1, 2], signal());
+      expect(pool.idleCount).toBe(1);
+      for (const pages of [warm, again]) {
+        expect(pages.map((p) => Buffer.from(p.png).equals(Buffer.from(fresh[p.number - 1].png)))).toEqual([true, true]);
+      }
+      await pooled.render({ bytes: pdf, contentType: 'application/pdf' }, [1], signal());
+      expect(pool.idleCount).toBe(1);
+    } finally {
+      await pool.close();
     }
   });
 
