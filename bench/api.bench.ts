@@ -16,13 +16,19 @@ import { makePdfOfSize } from './http.bench';
  * One 100 KiB PDF per request, and ten; 1, 32 and 128 clients; a fresh server per case, so the
  * peak RSS (VmHWM) is that case's. Prints a table, then one JSON object on the last line.
  *   BENCH_SECONDS (default 20) per case; BENCH_CLIENTS (default "1,32,128");
- *   BENCH_TARGETS (default "postgres,embedded,floor"); BENCH_FILES (default "1,10").
+ *   BENCH_TARGETS (default "postgres,embedded,floor"; also postgres_fs, floor_fs); BENCH_FILES
+ *   (default "1,10").
  */
 const ROOT = resolve(__dirname, '..', '..');
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim());
 
-type Target = 'postgres' | 'embedded' | 'floor';
+/**
+ * `postgres_fs` and `floor_fs`: the same, with each file's bytes in an fsync'd file
+ * (BLOB_STORE=filesystem; the floor writes, fsyncs and renames each file the same way) and only the
+ * rows in PostgreSQL: bytes kept out of WAL.
+ */
+type Target = 'postgres' | 'embedded' | 'floor' | 'postgres_fs' | 'floor_fs';
 interface CaseResult {
   req_per_s: number;
   p50_ms: number;
@@ -102,7 +108,9 @@ async function runCase(
   seconds: number,
 ): Promise<CaseResult> {
   // Doc Inbox as production starts it (its V8 flags included).
-  const args = target === 'floor' ? [join(ROOT, 'dist-bench', 'bench', 'floor-server.js')] : entrypointArgs('server');
+  const args = target.startsWith('floor')
+    ? [join(ROOT, 'dist-bench', 'bench', 'floor-server.js')]
+    : entrypointArgs('server');
   const { url, proc } = await startProcess(args, env);
   try {
     await cannon(url, body, contentType, Math.min(clients, 8), 2); // warm-up: JIT, pools, plans
@@ -139,19 +147,23 @@ async function main(): Promise<void> {
       for (const clients of clientCounts) {
         // A fresh database (or data folder) per case: every case starts from an empty table.
         const db = target === 'embedded' ? undefined : await createPostgresDatabase(adminUrl);
-        const dataDir = target === 'embedded' ? mkdtempSync(join(tmpdir(), 'doc-inbox-api-bench-')) : undefined;
+        const dataDir = ['embedded', 'postgres_fs', 'floor_fs'].includes(target)
+          ? mkdtempSync(join(tmpdir(), 'doc-inbox-api-bench-'))
+          : undefined;
         try {
-          if (target === 'postgres' && db) {
+          if ((target === 'postgres' || target === 'postgres_fs') && db) {
             const sql = new PgSqlClient({ connectionString: db.url, max: 1 });
             await new Migrator(sql).migrate();
             await sql.close();
           }
-          const env: Record<string, string> =
-            target === 'postgres'
-              ? { DATABASE_URL: db?.url ?? '', WORKER_IN_SERVER: 'false', RATE_LIMIT_PER_MINUTE: '0' }
-              : target === 'embedded'
-                ? { DATA_DIR: dataDir ?? '', WORKER_CONCURRENCY: '1', RATE_LIMIT_PER_MINUTE: '0' }
-                : { BENCH_DB_URL: db?.url ?? '' };
+          const server = { DATABASE_URL: db?.url ?? '', WORKER_IN_SERVER: 'false', RATE_LIMIT_PER_MINUTE: '0' };
+          const env: Record<string, string> = {
+            postgres: server,
+            postgres_fs: { ...server, BLOB_STORE: 'filesystem', BLOB_DIR: dataDir ?? '' },
+            embedded: { DATA_DIR: dataDir ?? '', WORKER_CONCURRENCY: '1', RATE_LIMIT_PER_MINUTE: '0' },
+            floor: { BENCH_DB_URL: db?.url ?? '' },
+            floor_fs: { BENCH_DB_URL: db?.url ?? '', BENCH_BLOB_DIR: dataDir ?? '' },
+          }[target];
           const key = `${target}_${clients}${files > 1 ? `_${files}files` : ''}`;
           const r = await runCase(target, env, body, contentType, clients, seconds);
           results[key] = r;
@@ -166,7 +178,7 @@ async function main(): Promise<void> {
   console.log('\nDoc Inbox on PostgreSQL against the floor (throughput ratio, p99 ratio):');
   for (const [key, r] of Object.entries(results)) {
     if (!key.startsWith('postgres_')) continue;
-    const floor = results[key.replace('postgres_', 'floor_')];
+    const floor = results[key.replace('postgres', 'floor')];
     if (floor) {
       console.log(
         `  ${key}: ${(r.req_per_s / floor.req_per_s).toFixed(2)}x throughput, p99 ${(r.p99_ms / Math.max(floor.p99_ms, 1)).toFixed(2)}x`,

@@ -55,6 +55,8 @@ export class AppConfig {
   readonly port: number;
   /** Where the API listens (HOST; unset: 127.0.0.1, or 0.0.0.0 in production). */
   readonly host: string;
+  /** On SIGTERM, the time requests in flight get to finish (HTTP_SHUTDOWN_GRACE_SECONDS). */
+  readonly httpShutdownGraceMs: number;
   readonly auth: {
     /** AUTH_DISABLED=true: no key is checked; every request is the default tenant's admin. */
     disabled: boolean;
@@ -142,6 +144,7 @@ export class AppConfig {
   constructor(env: Environment) {
     const problems: string[] = [];
     this.port = env.PORT;
+    this.httpShutdownGraceMs = env.HTTP_SHUTDOWN_GRACE_SECONDS * 1000;
     const production = env.NODE_ENV === 'production';
     this.host = env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
     this.auth = {

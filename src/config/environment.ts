@@ -159,6 +159,13 @@ export class Environment {
   @Max(3600)
   WORKER_SHUTDOWN_GRACE_SECONDS = 25;
 
+  /** On SIGTERM, how long requests in flight (uploads) may take to finish before they are cut. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  HTTP_SHUTDOWN_GRACE_SECONDS = 25;
+
   /** A separate worker serves /health and /health/ready on this port (containers); unset: none. */
   @Transform(blankToUndefined)
   @Transform(toInt)
