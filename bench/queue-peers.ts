@@ -12,6 +12,7 @@ import { newJob } from '../test/support/fixtures';
 import { createPostgresDatabase } from '../test/support/databases';
 import type { BenchSystem, PeerSystem, ToParent, ToWorker } from './queue-peer-protocol';
 import { percentile } from './stats';
+import { docInboxBacklogSql } from './docinbox-backlog';
 
 /**
  * `npm run bench:queue`: Doc Inbox's worker loop against graphile-worker and pg-boss, side by
@@ -114,17 +115,7 @@ async function docInboxProducer(url: string, liveTrigger: boolean, checkout?: st
   const store = new SqlJobStore(new SqlDbFunctions(sql));
   return {
     async enqueueBacklog(count) {
-      // One transaction (a multi-statement query), as inbox_create_job would leave it per job.
-      await sql.exec(`
-        insert into inbox_jobs (id, total_files, total_documents)
-          select gen_random_uuid(), 1, 1 from generate_series(1, ${count});
-        insert into inbox_job_files (job_id, position, filename, content_type, size, sha256, blob_key)
-          select id, 0, 'noop.txt', 'text/plain', 4, '', 'default/' || id || '/0' from inbox_jobs where status = 'pending';
-        insert into inbox_job_documents (job_id, doc_index, file_position)
-          select id, 0, 0 from inbox_jobs where status = 'pending';
-        insert into inbox_job_events (tenant_id, job_id, type, payload)
-          select tenant_id, id, 'job.created', '{"files":1}' from inbox_jobs where status = 'pending';
-        notify inbox_jobs;`);
+      await sql.exec(docInboxBacklogSql(count));
     },
     async enqueueTimed(createdNs) {
       const job = newJob(1);

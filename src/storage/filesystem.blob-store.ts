@@ -125,9 +125,12 @@ export class FilesystemBlobStore extends BlobStore {
   }
 
   private async moveIntoPlace(temp: string, target: string): Promise<void> {
+    const dir = dirname(target);
+    // The first directory mkdir made, if it made any (a job's first file makes the job's).
+    let created: string | undefined;
     // A concurrent delete may prune the fresh directory between mkdir and rename: try again.
     for (let attempt = 0; ; attempt++) {
-      await mkdir(dirname(target), { recursive: true });
+      created = (await mkdir(dir, { recursive: true })) ?? created;
       try {
         await rename(temp, target);
         break;
@@ -135,12 +138,12 @@ export class FilesystemBlobStore extends BlobStore {
         if (!isCode(err, 'ENOENT') || attempt >= 2) throw err;
       }
     }
-    // The rename itself is durable once its directory entry is.
-    const dir = await open(dirname(target), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
+    // The rename is durable once its directory is synced, and a directory made here once its
+    // parent is: without that a crash could keep the file but lose the directory it is in.
+    await syncDirectory(dir);
+    for (let child = dir; created && child.startsWith(this.root + sep); child = dirname(child)) {
+      await syncDirectory(dirname(child));
+      if (child === created) break;
     }
   }
 
@@ -180,4 +183,13 @@ export class FilesystemBlobStore extends BlobStore {
 
 function isCode(err: unknown, ...codes: string[]): boolean {
   return codes.includes((err as NodeJS.ErrnoException)?.code ?? '');
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
