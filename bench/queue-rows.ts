@@ -16,15 +16,17 @@ import { docInboxBacklogSql } from './docinbox-backlog';
  *  - `functions`: Doc Inbox's inbox_claim_jobs and inbox_record_outcomes (through SqlJobQueue);
  *  - `rows`: the same rows written by the least SQL that can write them, on the same schema
  *    (indexes, constraints, triggers): one statement to claim, one to complete, no JSON parsed;
+ *  - `jobs-only`: what is left with no event, page text or page count: the job row claimed and
+ *    completed and its document's outcome (not a job Doc Inbox could keep; a bound for a re-cut);
  *  - `pgboss`: pg-boss's own fetch and complete on its own schema, the same batch size.
  * `rows` is the floor of Doc Inbox's job as it is stored (the job twice, its document, its file's
  * page count, its page text, three events); `functions` minus `rows` is what the functions add;
  * `pgboss` is a queue whose job is one row. Options: --jobs N (20000), --batch N (200),
- * --rounds N (3, the three ways alternating). Prints figures, asserts nothing; the last line is
+ * --rounds N (3, the ways alternating), --ways a,b (all four). Prints figures, asserts nothing; the last line is
  * one JSON object of the medians.
  */
 
-type Way = 'functions' | 'rows' | 'pgboss';
+type Way = 'functions' | 'rows' | 'jobs-only' | 'pgboss';
 interface Result {
   cpuUsPerJob: number;
   jobsPerS: number;
@@ -133,7 +135,27 @@ async function assertSameRows(sql: PgSqlClient, jobs: number): Promise<void> {
   }
 }
 
-async function docInbox(adminUrl: string, admin: Client, way: 'functions' | 'rows', jobs: number, batch: number) {
+const CLAIM_JOBS_ONLY = `
+  with picked as (
+    select id from inbox_jobs where status = 'pending' and run_at <= now()
+    order by run_at, created_at limit $2 for update skip locked
+  )
+  update inbox_jobs j set status = 'processing', attempts = j.attempts + 1, claim_counted_attempt = true,
+    locked_by = $1, locked_until = now() + interval '60 seconds', started_at = now(), updated_at = now()
+  from picked where j.id = picked.id
+  returning j.id`;
+
+const COMPLETE_JOBS_ONLY = `
+  with written as (
+    update inbox_job_documents d set status = 'completed', result = $2::jsonb, completed_at = now(),
+      label = 'other', confidence = 0
+    where d.job_id = any($1::uuid[]) and d.doc_index = 0 and d.status = 'pending'
+  )
+  update inbox_jobs j set processed_documents = 1, progress = 100, status = 'completed', completed_at = now(),
+    locked_by = null, locked_until = null, updated_at = now()
+  where j.id = any($1::uuid[])`;
+
+async function docInbox(adminUrl: string, admin: Client, way: Exclude<Way, 'pgboss'>, jobs: number, batch: number) {
   const db = await createPostgresDatabase(adminUrl);
   const sql = new PgSqlClient({ connectionString: db.url, max: 1 });
   try {
@@ -156,15 +178,16 @@ async function docInbox(adminUrl: string, admin: Client, way: 'functions' | 'row
       };
     } else {
       const resultJson = JSON.stringify(result);
+      const [claim, complete] = way === 'rows' ? [CLAIM_ROWS, COMPLETE_ROWS] : [CLAIM_JOBS_ONLY, COMPLETE_JOBS_ONLY];
       step = async () => {
-        const claimed = await sql.query<{ id: string }>(CLAIM_ROWS, [WORKER, batch]);
+        const claimed = await sql.query<{ id: string }>(claim, [WORKER, batch]);
         if (claimed.length === 0) return 0;
-        await sql.query(COMPLETE_ROWS, [claimed.map((r) => r.id), resultJson]);
+        await sql.query(complete, [claimed.map((r) => r.id), resultJson]);
         return claimed.length;
       };
     }
     const measured = await measure(admin, database, jobs, step);
-    await assertSameRows(sql, jobs);
+    if (way !== 'jobs-only') await assertSameRows(sql, jobs);
     return measured;
   } finally {
     await sql.close();
@@ -215,7 +238,9 @@ async function main(): Promise<void> {
   const rounds = option('rounds', 3);
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  const ways: Way[] = ['functions', 'rows', 'pgboss'];
+  const chosen = process.argv.indexOf('--ways');
+  const ways: Way[] =
+    chosen >= 0 ? (process.argv[chosen + 1].split(',') as Way[]) : ['functions', 'rows', 'jobs-only', 'pgboss'];
   const results = new Map<Way, Result[]>(ways.map((w) => [w, []]));
   console.log(
     `# Queue rows: ${jobs} one-file jobs drained by one connection, claims and completions of ${batch} ` +
@@ -250,10 +275,11 @@ async function main(): Promise<void> {
         `${summary[way].jobs_per_s} jobs/s, ${summary[way].wal_bytes_per_job} B WAL/job`,
     );
   }
-  const f = summary.functions.cpu_us_per_job;
+  const cpu = (way: Way) => summary[way]?.cpu_us_per_job ?? NaN;
   console.log(
-    `  the functions add ${(f - summary.rows.cpu_us_per_job).toFixed(1)} µs/job to the rows' ` +
-      `${summary.rows.cpu_us_per_job}; the rows are ${(summary.rows.cpu_us_per_job / summary.pgboss.cpu_us_per_job).toFixed(2)}x pg-boss's job`,
+    `  the functions add ${(cpu('functions') - cpu('rows')).toFixed(1)} µs/job to the rows' ${cpu('rows')}; ` +
+      `pg-boss's job is ${cpu('pgboss')}: the rows are ${(cpu('rows') / cpu('pgboss')).toFixed(2)}x it, ` +
+      `the job and document rows alone ${(cpu('jobs-only') / cpu('pgboss')).toFixed(2)}x`,
   );
   console.log(JSON.stringify(summary));
 }
