@@ -11,7 +11,7 @@ import { SqlJobStore } from '../src/jobs/sql-job.store';
 import { newJob } from '../test/support/fixtures';
 import { createPostgresDatabase } from '../test/support/databases';
 import type { BenchSystem, PeerSystem, ToParent, ToWorker } from './queue-peer-protocol';
-import { percentile } from './stats';
+import { median, percentile } from './stats';
 import { docInboxBacklogSql } from './docinbox-backlog';
 
 /**
@@ -426,12 +426,6 @@ const NAMES: Record<BenchSystem, string> = {
   graphile: 'graphile-worker 0.18.0',
   pgboss: 'pg-boss 12.38.0',
 };
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 

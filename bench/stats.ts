@@ -19,3 +19,9 @@ export const ms = (n: number) => `${n.toFixed(2)} ms`;
 export function section(title: string): void {
   console.log(`\n## ${title}`);
 }
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
