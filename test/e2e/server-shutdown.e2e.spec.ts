@@ -29,15 +29,27 @@ function uploadInTwo(): { head: Buffer; rest: Buffer; fileSize: number } {
   return { head: whole.subarray(0, cut), rest: whole.subarray(cut), fileSize: text.length };
 }
 
-/** A raw connection, and everything the server sends on it until it closes. */
-async function open(port: number): Promise<{ socket: Socket; received: Promise<string> }> {
+/** A raw connection: the first bytes the server sends, and everything it sends until it closes. */
+async function open(port: number): Promise<{ socket: Socket; answered: Promise<void>; received: Promise<string> }> {
   const socket = connect(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   let data = '';
   socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+  const answered = new Promise<void>((resolve) => socket.once('data', () => resolve()));
   const received = new Promise<string>((resolve) => socket.once('close', () => resolve(data)));
   socket.on('error', () => undefined);
-  return { socket, received };
+  return { socket, answered, received };
+}
+
+/**
+ * A kept-alive connection whose one request has been answered. Asked after an upload's head was
+ * sent on another connection, its answer also says the server has read that head by now.
+ */
+async function idleConnection(port: number): ReturnType<typeof open> {
+  const idle = await open(port);
+  idle.socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+  await idle.answered;
+  return idle;
 }
 
 function refused(port: number): Promise<boolean> {
@@ -85,9 +97,8 @@ describe('the server on SIGTERM (all-in-one, embedded database)', () => {
     const upload = await open(port);
     upload.socket.write(head);
     // A kept-alive connection with nothing in flight: it must not hold the shutdown open.
-    const idle = await open(port);
-    idle.socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
-    await sleep(300);
+    const idle = await idleConnection(port);
+    await sleep(200);
 
     server.proc.kill('SIGTERM');
     await server.waitForLine(/waiting for 1 request\(s\) in flight/);
@@ -116,7 +127,8 @@ describe('the server on SIGTERM (all-in-one, embedded database)', () => {
     await server.waitForLine(/Doc Inbox listening/);
     const stalled = await open(port);
     stalled.socket.write(uploadInTwo().head);
-    await sleep(300);
+    await idleConnection(port);
+    await sleep(200);
     server.proc.kill('SIGTERM');
     await server.waitForLine(/still running after 1000 ms: cutting them off/);
     expect(await stalled.received).toBe('');
