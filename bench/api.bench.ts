@@ -16,7 +16,7 @@ import { makePdfOfSize } from './http.bench';
  * One 100 KiB PDF per request, and ten; 1, 32 and 128 clients; a fresh server per case, so the
  * peak RSS (VmHWM) is that case's. Prints a table, then one JSON object on the last line.
  *   BENCH_SECONDS (default 20) per case; BENCH_CLIENTS (default "1,32,128");
- *   BENCH_TARGETS (default "postgres,embedded,floor"; also postgres_fs, floor_fs); BENCH_FILES
+ *   BENCH_TARGETS (default "postgres,embedded,floor"; also postgres_fs, floor_fs, embedded_fs); BENCH_FILES
  *   (default "1,10").
  */
 const ROOT = resolve(__dirname, '..', '..');
@@ -26,9 +26,10 @@ const list = (name: string, fallback: string) => (process.env[name] ?? fallback)
 /**
  * `postgres_fs` and `floor_fs`: the same, with each file's bytes in an fsync'd file
  * (BLOB_STORE=filesystem; the floor writes, fsyncs and renames each file the same way) and only the
- * rows in PostgreSQL: bytes kept out of WAL.
+ * rows in PostgreSQL: bytes kept out of WAL. `embedded_fs`: the embedded default with its bytes in
+ * files under its data folder (BLOB_STORE=filesystem), to ask whether that would relieve PGlite.
  */
-type Target = 'postgres' | 'embedded' | 'floor' | 'postgres_fs' | 'floor_fs';
+type Target = 'postgres' | 'embedded' | 'floor' | 'postgres_fs' | 'floor_fs' | 'embedded_fs';
 interface CaseResult {
   req_per_s: number;
   p50_ms: number;
@@ -146,8 +147,8 @@ async function main(): Promise<void> {
     for (const target of targets) {
       for (const clients of clientCounts) {
         // A fresh database (or data folder) per case: every case starts from an empty table.
-        const db = target === 'embedded' ? undefined : await createPostgresDatabase(adminUrl);
-        const dataDir = ['embedded', 'postgres_fs', 'floor_fs'].includes(target)
+        const db = target.startsWith('embedded') ? undefined : await createPostgresDatabase(adminUrl);
+        const dataDir = ['embedded', 'embedded_fs', 'postgres_fs', 'floor_fs'].includes(target)
           ? mkdtempSync(join(tmpdir(), 'doc-inbox-api-bench-'))
           : undefined;
         try {
@@ -161,6 +162,12 @@ async function main(): Promise<void> {
             postgres: server,
             postgres_fs: { ...server, BLOB_STORE: 'filesystem', BLOB_DIR: dataDir ?? '' },
             embedded: { DATA_DIR: dataDir ?? '', WORKER_CONCURRENCY: '1', RATE_LIMIT_PER_MINUTE: '0' },
+            embedded_fs: {
+              DATA_DIR: dataDir ?? '',
+              WORKER_CONCURRENCY: '1',
+              RATE_LIMIT_PER_MINUTE: '0',
+              BLOB_STORE: 'filesystem',
+            },
             floor: { BENCH_DB_URL: db?.url ?? '' },
             floor_fs: { BENCH_DB_URL: db?.url ?? '', BENCH_BLOB_DIR: dataDir ?? '' },
           }[target];

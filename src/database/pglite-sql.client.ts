@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
+import { DURABLE_START_PARAMS, DurableNodeFs, type SyncDescriptor } from './durable-node-fs';
 import { SqlClient, SqlExecutor } from './sql-client.port';
 
 class PgliteExecutor extends SqlExecutor {
@@ -29,7 +30,8 @@ const BYTEA_SERIALIZERS = { [types.BYTEA]: sendAsBinary };
 
 /**
  * Embedded PostgreSQL (PGlite, WebAssembly) persisted under a directory: the zero-set-up
- * default. It serves one process; separate workers need a real PostgreSQL.
+ * default. It serves one process; separate workers need a real PostgreSQL. On disk its commits
+ * are fsynced, as PostgreSQL's are (./durable-node-fs.ts).
  */
 export class PgliteSqlClient extends SqlClient {
   private readonly executor: PgliteExecutor;
@@ -39,10 +41,19 @@ export class PgliteSqlClient extends SqlClient {
     this.executor = new PgliteExecutor(db);
   }
 
-  /** dataDir undefined keeps the database in memory (tests). */
-  static async open(dataDir?: string): Promise<PgliteSqlClient> {
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
-    const db = await PGlite.create(dataDir, { parsers: BYTEA_PARSERS, serializers: BYTEA_SERIALIZERS });
+  /** dataDir undefined keeps the database in memory (tests); syncDescriptor is for tests to watch. */
+  static async open(dataDir?: string, syncDescriptor?: SyncDescriptor): Promise<PgliteSqlClient> {
+    const codecs = { parsers: BYTEA_PARSERS, serializers: BYTEA_SERIALIZERS };
+    if (!dataDir) return new PgliteSqlClient(await PGlite.create(codecs));
+    mkdirSync(dataDir, { recursive: true });
+    const fs = new DurableNodeFs(dataDir, syncDescriptor);
+    const db = await PGlite.create({ ...codecs, fs, startParams: [...DURABLE_START_PARAMS] });
+    try {
+      fs.syncNewCluster();
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
     return new PgliteSqlClient(db);
   }
 
