@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { isDatabaseUnavailable } from '../database/unavailable';
-import { DomainError } from './errors';
+import { DomainError, isStorageFull, StorageFull } from './errors';
 import { errorResponseBody as body, type ErrorResponseDto } from './error-response.dto';
 
 /**
@@ -23,6 +23,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ErrorResponseDto {
+    // A full disk under any write (the job's rows, a label, a blob): the operator's to fix.
+    if (isStorageFull(exception) && !(exception instanceof StorageFull)) exception = new StorageFull(exception);
     if (exception instanceof DomainError && exception.clientMessage !== undefined) {
       const errorId = randomUUID();
       this.logger.warn({ err: exception, errorId }, `${exception.name} ${errorId}: ${exception.message}`);

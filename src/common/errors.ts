@@ -117,3 +117,33 @@ export class StorageUnavailable extends DomainError {
     super('the job database is unreachable; try again shortly');
   }
 }
+
+/** What a client is told when a disk is full; where, and which, goes to the log. */
+export const STORAGE_FULL = "the server's storage is full: nothing of this request was kept; try again later";
+
+/** Node's code for a full disk or quota, and PostgreSQL's SQLSTATE disk_full. */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', '53100']);
+
+/** Whether an error, or one it was caused by, says a disk is full. */
+export function isStorageFull(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && DISK_FULL_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * A disk the service writes to (the blob directory's, the database's) is full: the server's
+ * condition, not the client's upload, so a 503 the client can retry, and the cause logged under
+ * an errorId for the operator, who must free space.
+ */
+export class StorageFull extends DomainError {
+  readonly status = 503;
+  override readonly clientMessage = STORAGE_FULL;
+  constructor(cause: unknown) {
+    super(`disk full: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.cause = cause;
+  }
+}

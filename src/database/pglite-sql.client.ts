@@ -3,6 +3,27 @@ import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { DURABLE_START_PARAMS, DurableNodeFs, type SyncDescriptor } from './durable-node-fs';
 import { SqlClient, SqlExecutor } from './sql-client.port';
 
+/** PostgreSQL's log line for a PANIC, as PGlite prints it: `2026-12-04 20:32:23.354 UTC [42] PANIC:  ...`. */
+const PANIC_LINE = /^\S+ \S+ \S+ \[\d+\] PANIC:\s+(.*)$/;
+
+/**
+ * PostgreSQL answers a PANIC (a WAL write that failed: a full disk) by stopping and recovering
+ * from its WAL on the next start. PGlite reports the PANIC as an error and carries on with the
+ * backend broken: its next statement, even the ROLLBACK of its own transaction wrapper, spins
+ * forever and the process stops answering. So the PANIC's log line, printed while the failing
+ * statement is still running, ends the process there, before PGlite runs anything else; started
+ * again, it recovers. (`Aborted()` is WebAssembly's own line for the abort that follows.)
+ */
+function stopOnPanic(line: string): boolean {
+  const panic = PANIC_LINE.exec(line)?.[1] ?? (line === 'Aborted()' ? 'the WebAssembly server aborted' : undefined);
+  if (panic === undefined) return false;
+  console.error(
+    `Doc Inbox stops: the embedded database hit a PANIC (${panic}); start it again to recover ` +
+      'from its WAL, after freeing disk space if the disk is full',
+  );
+  process.exit(1);
+}
+
 class PgliteExecutor extends SqlExecutor {
   constructor(private readonly db: PGlite | Transaction) {
     super();
@@ -43,7 +64,7 @@ export class PgliteSqlClient extends SqlClient {
 
   /** dataDir undefined keeps the database in memory (tests); syncDescriptor is for tests to watch. */
   static async open(dataDir?: string, syncDescriptor?: SyncDescriptor): Promise<PgliteSqlClient> {
-    const codecs = { parsers: BYTEA_PARSERS, serializers: BYTEA_SERIALIZERS };
+    const codecs = { parsers: BYTEA_PARSERS, serializers: BYTEA_SERIALIZERS, onStderr: stopOnPanic };
     if (!dataDir) return new PgliteSqlClient(await PGlite.create(codecs));
     mkdirSync(dataDir, { recursive: true });
     const fs = new DurableNodeFs(dataDir, syncDescriptor);

@@ -9,6 +9,7 @@ const UNAVAILABLE = new Set([
   '57P01', // admin shutdown
   '57P03', // cannot connect now (starting up)
   '53300', // too many connections
+  '53100', // disk full: it takes no writes until space is freed (the API says so: StorageFull)
   '08000',
   '08001',
   '08003',

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiResponse, type ApiResponseOptions } from '@nestjs/swagger';
 import { internalErrorMessage, quoteIfPersists } from '../common/all-exceptions.filter';
 import { ErrorResponseDto, errorResponseBody } from '../common/error-response.dto';
-import { IdempotencyConflict, JobNotFound, JobNotRetryable, StorageUnavailable } from '../common/errors';
+import { IdempotencyConflict, JobNotFound, JobNotRetryable, STORAGE_FULL, StorageUnavailable } from '../common/errors';
 import { Unauthenticated } from '../auth/auth-errors';
 import { FILE_STORE_UNAVAILABLE } from '../storage/blob-errors';
 import { fileTooLargeMessage } from './upload-messages';
@@ -83,7 +83,7 @@ export const DEFAULT_ERROR_DOCS: Record<ErrorStatus, { description: string; summ
   },
   503: {
     description:
-      'A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.',
+      'The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.',
     summary: 'database down',
     message: new StorageUnavailable().message,
   },
@@ -91,6 +91,9 @@ export const DEFAULT_ERROR_DOCS: Record<ErrorStatus, { description: string; summ
 
 /** The 503 a client sees when the file store fails (the store's own words go to the log). */
 export const FILE_STORE_DOWN_EXAMPLE = quoteIfPersists(FILE_STORE_UNAVAILABLE, EXAMPLE_ERROR_ID);
+
+/** The 503 a client sees when a disk is full (which one, and where, go to the log). */
+export const STORAGE_FULL_EXAMPLE = quoteIfPersists(STORAGE_FULL, EXAMPLE_ERROR_ID);
 
 /** "'other' in categories" -> "other-in-categories": a key any OpenAPI tool takes; the summary stays readable. */
 function exampleKey(summary: string): string {

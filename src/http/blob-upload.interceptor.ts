@@ -7,8 +7,10 @@ import {
   DomainError,
   idForMessage,
   InvalidRequest,
+  isStorageFull,
   PayloadTooLarge,
   RequestTimeout,
+  StorageFull,
   UnsupportedMediaType,
 } from '../common/errors';
 import { AppConfig } from '../config/app-config';
@@ -117,6 +119,8 @@ export class BlobUploadInterceptor implements NestInterceptor {
   }
 
   private explain(err: unknown): unknown {
+    // A full disk is ours, not the body's, whichever stream reported it first.
+    if (isStorageFull(err) && !(err instanceof StorageFull)) return new StorageFull(err);
     // The store's own failures (503) and our domain errors pass through as they are.
     if (err instanceof DomainError) return err;
     // Busboy's errors ("Unexpected end of form", "Malformed part header", ...) are about the body.

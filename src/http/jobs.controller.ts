@@ -32,7 +32,7 @@ import { JobFollower } from '../live/job-follower';
 import { CurrentTenant } from '../tenants/request-principal';
 import { JobsService } from '../jobs/jobs.service';
 import { JobIdParam } from './pipes/parse-job-id.pipe';
-import { ApiErrorResponses, FILE_STORE_DOWN_EXAMPLE } from './api-error-responses.decorator';
+import { ApiErrorResponses, FILE_STORE_DOWN_EXAMPLE, STORAGE_FULL_EXAMPLE } from './api-error-responses.decorator';
 import {
   JOB_ACCEPTED_EXAMPLE,
   JOB_CANCELLED_SUMMARY_EXAMPLE,
@@ -118,6 +118,7 @@ export class JobsController {
       examples: {
         'database down': new StorageUnavailable().message,
         'file store down': FILE_STORE_DOWN_EXAMPLE,
+        'storage full': STORAGE_FULL_EXAMPLE,
       },
     },
   })

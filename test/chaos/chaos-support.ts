@@ -20,15 +20,17 @@ export interface ServerProcess extends EntrypointProcess {
 
 /** `node dist/main.js` on the database, without a worker in it, listening on a free port. */
 export async function startServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startServerWith({ DATABASE_URL: databaseUrl, WORKER_IN_SERVER: 'false', ...env });
+}
+
+/** `node dist/main.js` on the embedded database in dataDir, running its jobs itself, as the default does. */
+export async function startEmbeddedServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startServerWith({ DATA_DIR: dataDir, ...env });
+}
+
+async function startServerWith(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const proc = spawnEntrypoint('server', {
-    ...QUIET_PROVIDERS,
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    WORKER_IN_SERVER: 'false',
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
+  const proc = spawnEntrypoint('server', { ...QUIET_PROVIDERS, PORT: String(port), LOG_LEVEL: 'warn', ...env });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (

@@ -8,6 +8,7 @@ import {
   JobNotRetryable,
   FileGone,
   RateLimited,
+  STORAGE_FULL,
   type DomainError,
 } from '../../src/common/errors';
 import { BlobStoreUnavailable, FILE_STORE_UNAVAILABLE } from '../../src/storage/blob-errors';
@@ -100,6 +101,29 @@ describe("AllExceptionsFilter on an unexpected error, or an operator's", () => {
       expect.objectContaining({ errorId }),
       `BlobStoreUnavailable ${errorId}: cannot write blob t/j/0 in BLOB_DIR /srv/mount: ENOSPC: no space left on device`,
     );
+    warned.mockRestore();
+  });
+
+  it.each<[string, unknown]>([
+    // PostgreSQL's disk_full, as pg and PGlite raise it, from the job's rows.
+    [
+      'disk_full from the database',
+      Object.assign(new Error('could not extend file "base/5/16630": No space left on device'), { code: '53100' }),
+    ],
+    // A store's failure whose cause was a full disk: the client hears what it can act on.
+    [
+      'a file store failing on a full disk',
+      new BlobStoreUnavailable('cannot write blob t/j/0 in BLOB_DIR /srv: no space', {
+        cause: Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+      }),
+    ],
+  ])('answers %s with 503 saying the storage is full, and an errorId', (_what, exception) => {
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { status, body } = answer(exception);
+    const { errorId, message } = body as { errorId: string; message: string };
+    expect(status).toBe(503);
+    expect(message).toBe(`${STORAGE_FULL}; if it persists, quote errorId ${errorId}`);
+    expect(warned).toHaveBeenCalledWith(expect.objectContaining({ errorId }), expect.stringContaining('disk full: '));
     warned.mockRestore();
   });
 

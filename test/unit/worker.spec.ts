@@ -419,11 +419,14 @@ describe('WorkerService', () => {
     await w.beforeApplicationShutdown();
   });
 
-  it('hands a job back without spending an attempt when the database goes away mid-job', async () => {
+  it.each([
+    ['the database goes away', 'ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'],
+    ["the database's disk is full", '53100', 'could not extend file "base/5/16630": No space left on device'],
+  ])('hands a job back without spending an attempt when %s mid-job', async (_what, code, message) => {
     const s = await setup();
     const job = await s.submit([['a.txt', 'invoice']]);
     const [claimed] = await s.queue.claim('w1', 1);
-    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const outage = Object.assign(new Error(message), { code });
     jest.spyOn(s.queue, 'record').mockRejectedValueOnce(outage);
     await s.runner.run(claimed, 'w1', new OutcomeWriter(s.queue, 'w1'), new AbortController().signal);
     expect(await s.job(job.id)).toMatchObject({ status: 'pending', attempts: 0, lockedBy: null, error: null });

@@ -525,7 +525,7 @@ export type ClassifyDocumentsAsyncErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -571,7 +571,7 @@ export type DeleteJobErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -630,7 +630,7 @@ export type GetJobErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -678,7 +678,7 @@ export type ListJobsErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -724,7 +724,7 @@ export type CancelJobErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -774,7 +774,7 @@ export type RetryJobErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -835,7 +835,7 @@ export type StreamJobEventsErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -899,7 +899,7 @@ export type DownloadJobFileErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -992,7 +992,7 @@ export type LabelDocumentErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -1038,7 +1038,7 @@ export type GetJobWebhooksErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -1076,7 +1076,7 @@ export type SetTenantWebhookErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -1119,7 +1119,7 @@ export type ListApiKeysErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -1157,7 +1157,7 @@ export type CreateApiKeyErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -1200,7 +1200,7 @@ export type RevokeApiKeyErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -1237,7 +1237,7 @@ export type ResetTenantTaxonomyErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
@@ -1289,7 +1289,7 @@ export type SetTenantTaxonomyErrors = {
      */
     500: ErrorResponseDto;
     /**
-     * A dependency is unreachable: the job database, or the file store (then with an errorId its cause is logged under). Try again shortly.
+     * The job database or the file store is unreachable, or a disk the service writes to is full. Try again shortly. A file-store or disk problem comes with an errorId its cause is logged under.
      */
     503: ErrorResponseDto;
 };
