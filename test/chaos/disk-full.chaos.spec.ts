@@ -4,8 +4,17 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STORAGE_FULL } from '../../src/common/errors';
-import { assertBuilt } from '../support/entrypoint-process';
-import { report, startEmbeddedServer, waitFor, type ServerProcess } from './chaos-support';
+import { assertBuilt, type EntrypointProcess } from '../support/entrypoint-process';
+import { ThrowawayPostgres, throwawayPostgresUnavailable } from '../support/throwaway-postgres';
+import {
+  readLedger,
+  report,
+  startEmbeddedServer,
+  startServer,
+  startWorker,
+  waitFor,
+  type ServerProcess,
+} from './chaos-support';
 
 // A disk that fills up under the service: a tmpfs of a few MB, which needs root on Linux.
 const mount = (dir: string, mb: number) => execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mb}m`, 'tmpfs', dir]);
@@ -33,7 +42,7 @@ function whyNoSmallDisk(): string | undefined {
 const noSmallDisk = whyNoSmallDisk();
 const title = noSmallDisk
   ? `chaos (f): the disk fills up (skipped: ${noSmallDisk})`
-  : 'chaos (f): the disk fills up under the embedded default and under filesystem blobs';
+  : 'chaos (f): the disk fills up under the embedded default, filesystem blobs and PostgreSQL';
 const describeDisk = noSmallDisk ? describe.skip : describe;
 if (noSmallDisk) console.warn(`[chaos] ${title}`);
 
@@ -92,7 +101,7 @@ async function allCompleted(url: string, ids: string[]): Promise<void> {
 
 describeDisk(title, () => {
   const mounted: string[] = [];
-  const servers: ServerProcess[] = [];
+  const servers: EntrypointProcess[] = [];
   const smallDisk = (mb: number): string => {
     const dir = mkdtempSync(join(tmpdir(), 'doc-inbox-full-'));
     mount(dir, mb);
@@ -189,4 +198,66 @@ describeDisk(title, () => {
       rmSync(data, { recursive: true, force: true });
     }
   }, 120_000);
+  const itCluster = throwawayPostgresUnavailable ? it.skip : it;
+  itCluster(
+    `PostgreSQL on a full disk: uploads are 202 or 503, never a 500 or a hang; once it has room, every accepted job completes once${throwawayPostgresUnavailable ? ` (skipped: ${throwawayPostgresUnavailable})` : ''}`,
+    async () => {
+      // A throwaway cluster on 80 MB: initdb and the schema take about 45 (one 16 MB WAL segment).
+      const disk = smallDisk(80);
+      const pg = await ThrowawayPostgres.create({ parent: disk });
+      try {
+        const server = await startServer(pg.url);
+        servers.push(server);
+        const accepted: string[] = [];
+        const refused = new Map<string, number>();
+        for (let i = 0; i < 80 && [...refused.values()].reduce((a, b) => a + b, 0) < 5; i++) {
+          const answer = await upload(server.url, textOf(1 << 20), `big-${i}.txt`);
+          expect(answer).not.toBe('no answer in 30 s');
+          expect(answer).not.toBe('connection closed');
+          if (typeof answer === 'string') break;
+          if (answer.status === 202) {
+            accepted.push(answer.jobId!);
+            continue;
+          }
+          // Full, or PostgreSQL restarting after its PANIC: either way a 503 the client can retry.
+          expect(answer.status).toBe(503);
+          const said = answer.message.replace(/; if it persists.*$/, '');
+          expect([STORAGE_FULL, 'the job database is unreachable; try again shortly']).toContain(said);
+          refused.set(said, (refused.get(said) ?? 0) + 1);
+        }
+        expect(refused.size).toBeGreaterThan(0);
+        const runningWhenFull = pg.isRunning();
+
+        resize(disk, 512);
+        if (!pg.isRunning()) pg.start();
+        // The same server process takes uploads again once the database has room.
+        const again = await waitFor(
+          'an upload to be accepted again',
+          () => upload(server.url, textOf(1 << 20), 'after.txt'),
+          (a) => typeof a !== 'string' && a.status === 202,
+          60_000,
+          500,
+        );
+        accepted.push((again as { jobId: string }).jobId);
+        const worker = startWorker(pg.url);
+        servers.push(worker);
+        const ledger = await waitFor(
+          `the ${accepted.length} accepted jobs to complete`,
+          () => readLedger(pg.url),
+          (l) => (l.byStatus.completed ?? 0) === accepted.length,
+          120_000,
+          300,
+        );
+        expect(ledger).toMatchObject({ jobs: accepted.length, documentsRecordedTwice: 0, jobsEndedTwice: 0 });
+        report('(f) a full disk under PostgreSQL (a throwaway cluster on an 80 MB tmpfs, 1 MiB uploads)', [
+          `${accepted.length - 1} uploads accepted (202), then refused: ${[...refused].map(([m, n]) => `${n} x 503 "${m}"`).join(', ')}; none answered 500, none unanswered`,
+          `PostgreSQL ${runningWhenFull ? 'still running' : 'stopped (its crash recovery could not write)'} while full; disk grown to 512 MB${runningWhenFull ? '' : ', cluster started again'}`,
+          `the same server accepted an upload again; one worker then completed all ${accepted.length} jobs, each document recorded once`,
+        ]);
+      } finally {
+        pg.destroy();
+      }
+    },
+    240_000,
+  );
 });

@@ -42,9 +42,10 @@ export class ThrowawayPostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
   }
 
-  static async create(): Promise<ThrowawayPostgres> {
+  /** parent: where its directory goes (a small disk, to fill up); the system's temp dir by default. */
+  static async create(options: { parent?: string } = {}): Promise<ThrowawayPostgres> {
     if (throwawayPostgresUnavailable) throw new Error(throwawayPostgresUnavailable);
-    const dir = mkdtempSync(join(tmpdir(), 'doc-inbox-pg-'));
+    const dir = mkdtempSync(join(options.parent ?? tmpdir(), 'doc-inbox-pg-'));
     if (RUN_AS) {
       const uid = Number(execFileSync('id', ['-u', RUN_AS]).toString().trim());
       const gid = Number(execFileSync('id', ['-g', RUN_AS]).toString().trim());
@@ -76,6 +77,14 @@ export class ThrowawayPostgres {
   /** Stops it at once: connections are cut, as when the server crashes or fails over. */
   stop(): void {
     this.run('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']);
+  }
+
+  /** Whether its postmaster is running (it gives up when crash recovery fails, as on a full disk). */
+  isRunning(): boolean {
+    const command = join(BIN!, 'pg_ctl');
+    const args = ['-D', this.dataDir, 'status'];
+    const [file, argv] = RUN_AS ? ['runuser', ['-u', RUN_AS, '--', command, ...args]] : [command, args];
+    return spawnSync(file, argv, { cwd: this.dir }).status === 0;
   }
 
   /** Stops the cluster (if running) and deletes its directory. */
