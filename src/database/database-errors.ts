@@ -48,10 +48,27 @@ export function isDatabaseUnreachable(err: unknown): boolean {
   return typeof e.message === 'string' && UNREACHABLE_MESSAGES.test(e.message);
 }
 
+/**
+ * The WASI errno values Emscripten's file layer throws (`{name: 'ErrnoError', errno}`, no
+ * message) when PGlite cannot use its folder, for those a deployment can meet.
+ */
+const WASI_ERRNOS: Record<number, string> = {
+  2: 'permission denied (EACCES)',
+  19: 'disk quota exceeded (EDQUOT)',
+  29: 'I/O error (EIO)',
+  44: 'no such file or directory (ENOENT)',
+  51: 'no space left on device (ENOSPC)',
+  63: 'operation not permitted (EPERM)',
+  69: 'read-only file system (EROFS)',
+};
+
 /** One readable line for an error, even an AggregateError whose own message is empty. */
 export function describeDatabaseError(err: unknown): string {
   if (typeof err !== 'object' || err === null) return String(err);
-  const e = err as ErrorLike;
+  const e = err as ErrorLike & { name?: unknown; errno?: unknown };
+  if (e.name === 'ErrnoError' && typeof e.errno === 'number') {
+    return WASI_ERRNOS[e.errno] ?? `file system error (WASI errno ${e.errno})`;
+  }
   if (typeof e.message === 'string' && e.message.trim() !== '') return e.message.split('\n')[0];
   if (Array.isArray(e.errors) && e.errors.length > 0) {
     return [...new Set(e.errors.map(describeDatabaseError))].join('; ');

@@ -70,7 +70,11 @@ export async function openDatabase(
   if (target.kind === 'supabase') throw new SupabaseCannotMigrateError();
   if (target.kind === 'pglite') {
     const { PgliteSqlClient } = await import('./pglite-sql.client.js');
-    const sql = await PgliteSqlClient.open(target.dataDir);
+    const sql = await PgliteSqlClient.open(target.dataDir).catch((err: unknown) => {
+      throw new Error(`cannot open the embedded database in ${target.dataDir}: ${describeDatabaseError(err)}`, {
+        cause: err,
+      });
+    });
     try {
       await prepareSchema(sql, { migrate, logger, pushCommand: undefined });
     } catch (err) {

@@ -4,9 +4,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STORAGE_FULL } from '../../src/common/errors';
-import { assertBuilt, type EntrypointProcess } from '../support/entrypoint-process';
+import { assertBuilt, spawnEntrypoint, type EntrypointProcess } from '../support/entrypoint-process';
 import { ThrowawayPostgres, throwawayPostgresUnavailable } from '../support/throwaway-postgres';
 import {
+  QUIET_PROVIDERS,
   readLedger,
   report,
   startEmbeddedServer,
@@ -170,6 +171,18 @@ describeDisk(title, () => {
       `disk grown to 256 MB${ended ? ' and the server started again (recovered from its WAL)' : ''}: all ${accepted.length} accepted jobs completed, and a new upload was accepted and completed`,
     ]);
   }, 240_000);
+
+  it('embedded: a disk too small for a new data folder: the server refuses to start, in one line naming why', async () => {
+    const dir = smallDisk(10);
+    const server = spawnEntrypoint('server', { ...QUIET_PROVIDERS, DATA_DIR: join(dir, 'data'), PORT: '0' });
+    servers.push(server);
+    expect(await exitWithin(server, 60_000)).toBe(1);
+    const line = server.stderr().trim().split('\n').pop();
+    expect(line).toBe(
+      `Doc Inbox cannot start: cannot open the embedded database in ${join(dir, 'data')}: no space left on device (ENOSPC)`,
+    );
+    report('(f) a new embedded data folder on a 10 MB disk', [`exit 1: "${line}"`]);
+  }, 90_000);
 
   it('filesystem blobs: a file the disk has no room for is a 503 saying so (not a 400 blaming the upload), its temp file removed', async () => {
     const data = mkdtempSync(join(tmpdir(), 'doc-inbox-full-data-'));

@@ -39,6 +39,12 @@ describe('isDatabaseUnreachable', () => {
     );
     expect(describeDatabaseError(err)).toBe('connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432');
   });
+
+  it("describes the file layer's errors of the embedded database, which carry only a number", () => {
+    // What PGlite throws when initdb finds no room: Emscripten's FS.ErrnoError, no message.
+    expect(describeDatabaseError({ name: 'ErrnoError', errno: 51 })).toBe('no space left on device (ENOSPC)');
+    expect(describeDatabaseError({ name: 'ErrnoError', errno: 999 })).toBe('file system error (WASI errno 999)');
+  });
 });
 
 /** A clock that sleeping moves forward, so backoff runs in no time. */
