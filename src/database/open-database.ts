@@ -69,8 +69,8 @@ export async function openDatabase(
   const target = config.database;
   if (target.kind === 'supabase') throw new SupabaseCannotMigrateError();
   if (target.kind === 'pglite') {
-    const { PgliteSqlClient } = await import('./pglite-sql.client.js');
-    const sql = await PgliteSqlClient.open(target.dataDir).catch((err: unknown) => {
+    const { ThreadedPgliteSqlClient } = await import('./threaded-pglite-sql.client.js');
+    const sql = await ThreadedPgliteSqlClient.open(target.dataDir).catch((err: unknown) => {
       throw new Error(`cannot open the embedded database in ${target.dataDir}: ${describeDatabaseError(err)}`, {
         cause: err,
       });

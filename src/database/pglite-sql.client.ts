@@ -6,22 +6,32 @@ import { SqlClient, SqlExecutor } from './sql-client.port';
 /** PostgreSQL's log line for a PANIC, as PGlite prints it: `2026-12-04 20:32:23.354 UTC [42] PANIC:  ...`. */
 const PANIC_LINE = /^\S+ \S+ \S+ \[\d+\] PANIC:\s+(.*)$/;
 
+/** What to do on a PANIC: by default say why in one line and end the process. */
+export type PanicHandler = (reason: string) => never;
+
+const exitOnPanic: PanicHandler = (reason) => {
+  console.error(
+    `Doc Inbox stops: the embedded database hit a PANIC (${reason}); start it again to recover ` +
+      'from its WAL, after freeing disk space if the disk is full',
+  );
+  process.exit(1);
+};
+
 /**
  * PostgreSQL answers a PANIC (a WAL write that failed: a full disk) by stopping and recovering
  * from its WAL on the next start. PGlite reports the PANIC as an error and carries on with the
  * backend broken: its next statement, even the ROLLBACK of its own transaction wrapper, spins
  * forever and the process stops answering. So the PANIC's log line, printed while the failing
- * statement is still running, ends the process there, before PGlite runs anything else; started
- * again, it recovers. (`Aborted()` is WebAssembly's own line for the abort that follows.)
+ * statement is still running, stops PGlite there (onPanic must not return), before it runs
+ * anything else; started again, it recovers. (`Aborted()` is WebAssembly's own line for the
+ * abort that follows.)
  */
-function stopOnPanic(line: string): boolean {
-  const panic = PANIC_LINE.exec(line)?.[1] ?? (line === 'Aborted()' ? 'the WebAssembly server aborted' : undefined);
-  if (panic === undefined) return false;
-  console.error(
-    `Doc Inbox stops: the embedded database hit a PANIC (${panic}); start it again to recover ` +
-      'from its WAL, after freeing disk space if the disk is full',
-  );
-  process.exit(1);
+function watchForPanic(onPanic: PanicHandler): (line: string) => boolean {
+  return (line) => {
+    const panic = PANIC_LINE.exec(line)?.[1] ?? (line === 'Aborted()' ? 'the WebAssembly server aborted' : undefined);
+    if (panic !== undefined) onPanic(panic);
+    return false; // PGlite prints the line either way
+  };
 }
 
 class PgliteExecutor extends SqlExecutor {
@@ -62,12 +72,22 @@ export class PgliteSqlClient extends SqlClient {
     this.executor = new PgliteExecutor(db);
   }
 
-  /** dataDir undefined keeps the database in memory (tests); syncDescriptor is for tests to watch. */
-  static async open(dataDir?: string, syncDescriptor?: SyncDescriptor): Promise<PgliteSqlClient> {
-    const codecs = { parsers: BYTEA_PARSERS, serializers: BYTEA_SERIALIZERS, onStderr: stopOnPanic };
+  /**
+   * dataDir undefined keeps the database in memory (tests). syncDescriptor is for tests to watch;
+   * onPanic for a thread that must tell its process (./pglite.thread.ts).
+   */
+  static async open(
+    dataDir?: string,
+    options: { syncDescriptor?: SyncDescriptor; onPanic?: PanicHandler } = {},
+  ): Promise<PgliteSqlClient> {
+    const codecs = {
+      parsers: BYTEA_PARSERS,
+      serializers: BYTEA_SERIALIZERS,
+      onStderr: watchForPanic(options.onPanic ?? exitOnPanic),
+    };
     if (!dataDir) return new PgliteSqlClient(await PGlite.create(codecs));
     mkdirSync(dataDir, { recursive: true });
-    const fs = new DurableNodeFs(dataDir, syncDescriptor);
+    const fs = new DurableNodeFs(dataDir, options.syncDescriptor);
     const db = await PGlite.create({ ...codecs, fs, startParams: [...DURABLE_START_PARAMS] });
     try {
       fs.syncNewCluster();

@@ -75,7 +75,7 @@ const textOf = (bytes: number) =>
   );
 
 /** The process's exit code, or 'still running' after ms. */
-async function exitWithin(server: ServerProcess, ms: number): Promise<number | string | null> {
+async function exitWithin(server: EntrypointProcess, ms: number): Promise<number | string | null> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still running'), ms)));
   try {

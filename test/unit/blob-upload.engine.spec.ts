@@ -156,7 +156,10 @@ describe.each(backends)('BlobUploadInterceptor over $name', (backend) => {
       .post('/upload')
       .attach('files', Buffer.from('a small text file that fits\n'), 'fits.txt')
       // Sent with its directories: the message names only what would be stored.
-      .attach('files', Buffer.concat([...pdfBody(MiB + MiB / 2, 3)]), { filepath: '../scans/too-big\u202E.pdf' })
+      // form-data's filepath option (supertest's types list only filename and contentType).
+      .attach('files', Buffer.concat([...pdfBody(MiB + MiB / 2, 3)]), {
+        filepath: '../scans/too-big\u202E.pdf',
+      } as { filename?: string })
       .expect(413);
     expect(res.body).toMatchObject({ statusCode: 413 });
     expect((res.body as { message: string }).message).toBe(

@@ -23,7 +23,7 @@ describe('the embedded database on disk is crash-durable', () => {
   afterEach(() => rmSync(parent, { recursive: true, force: true }));
 
   it('fsyncs the WAL before a commit returns, and the data files at a checkpoint', async () => {
-    const sql = await PgliteSqlClient.open(dir, recordSync);
+    const sql = await PgliteSqlClient.open(dir, { syncDescriptor: recordSync });
     try {
       expect(
         await sql.query(`select current_setting('fsync') as fsync, current_setting('wal_sync_method') as method`),
@@ -51,12 +51,12 @@ describe('the embedded database on disk is crash-durable', () => {
   });
 
   it('syncs a data folder it creates once, whole, with its entry in the parent; not again on reopen', async () => {
-    const created = await PgliteSqlClient.open(dir, recordSync);
+    const created = await PgliteSqlClient.open(dir, { syncDescriptor: recordSync });
     await created.close();
     expect(synced).toEqual(expect.arrayContaining([join(dir, 'PG_VERSION'), join(dir, 'base'), dir, dirname(dir)]));
 
     synced = [];
-    const reopened = await PgliteSqlClient.open(dir, recordSync);
+    const reopened = await PgliteSqlClient.open(dir, { syncDescriptor: recordSync });
     await reopened.close();
     expect(synced).not.toContain(join(dir, 'PG_VERSION'));
     expect(synced).not.toContain(dirname(dir));
