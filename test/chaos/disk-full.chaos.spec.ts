@@ -14,7 +14,6 @@ import {
   startServer,
   startWorker,
   waitFor,
-  type ServerProcess,
 } from './chaos-support';
 
 // A disk that fills up under the service: a tmpfs of a few MB, which needs root on Linux.
