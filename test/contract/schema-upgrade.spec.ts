@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Migrator } from '../../src/database/migrator';
 import { PgliteSqlClient } from '../../src/database/pglite-sql.client';
-import { PgSqlClient } from '../../src/database/pg-sql.client';
 import type { SqlClient } from '../../src/database/sql-client.port';
 import { SqlDbFunctions } from '../../src/database/sql-db-functions';
 import { SqlJobQueue } from '../../src/jobs/sql-job.queue';
 import { SqlJobStore } from '../../src/jobs/sql-job.store';
 import { readBlob } from '../../src/storage/blob-store.port';
 import { DatabaseBlobStore } from '../../src/storage/database.blob-store';
-import { createPostgresDatabase, TEST_DATABASE_URL } from '../support/databases';
+import { openFreshPostgres, TEST_DATABASE_URL } from '../support/databases';
 import { done, sha256 } from '../support/fixtures';
 import { recordAsOldRelease } from '../support/legacy-migrations';
 
@@ -36,17 +35,7 @@ const targets: Target[] = [
 if (TEST_DATABASE_URL) {
   targets.push({
     name: 'postgres',
-    async open() {
-      const db = await createPostgresDatabase();
-      const sql = new PgSqlClient({ connectionString: db.url, max: 4 });
-      return {
-        sql,
-        async dispose() {
-          await sql.close();
-          await db.drop();
-        },
-      };
-    },
+    open: () => openFreshPostgres(),
   });
 }
 

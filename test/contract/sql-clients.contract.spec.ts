@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PgSqlClient } from '../../src/database/pg-sql.client';
 import { PgliteSqlClient } from '../../src/database/pglite-sql.client';
 import type { SqlClient } from '../../src/database/sql-client.port';
 import { ThreadedPgliteSqlClient } from '../../src/database/threaded-pglite-sql.client';
-import { createPostgresDatabase, TEST_DATABASE_URL } from '../support/databases';
+import { openFreshPostgres, TEST_DATABASE_URL } from '../support/databases';
 
 interface Opened {
   sql: SqlClient;
@@ -37,20 +36,7 @@ const clients: Array<[string, () => Promise<Opened>]> = [
   ],
 ];
 if (TEST_DATABASE_URL) {
-  clients.push([
-    'PostgreSQL (node-postgres)',
-    async () => {
-      const db = await createPostgresDatabase();
-      const sql = new PgSqlClient({ connectionString: db.url, max: 4 });
-      return {
-        sql,
-        async dispose() {
-          await sql.close();
-          await db.drop();
-        },
-      };
-    },
-  ]);
+  clients.push(['PostgreSQL (node-postgres)', () => openFreshPostgres()]);
 } else {
   console.warn('[postgres] TEST_DATABASE_URL is not set: the SqlClient contract runs on PGlite only');
 }

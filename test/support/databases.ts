@@ -56,6 +56,20 @@ export async function createPostgresDatabase(
   };
 }
 
+/** A PgSqlClient on a fresh, empty (unmigrated) database of the TEST_DATABASE_URL server. */
+export async function openFreshPostgres(max = 4): Promise<{ sql: PgSqlClient; url: string; dispose(): Promise<void> }> {
+  const db = await createPostgresDatabase();
+  const sql = new PgSqlClient({ connectionString: db.url, max });
+  return {
+    sql,
+    url: db.url,
+    async dispose() {
+      await sql.close();
+      await db.drop();
+    },
+  };
+}
+
 const pglite: DatabaseTarget = {
   name: 'pglite',
   async create() {
@@ -68,18 +82,9 @@ const pglite: DatabaseTarget = {
 const postgres: DatabaseTarget = {
   name: 'postgres',
   async create() {
-    const db = await createPostgresDatabase();
-    const sql = new PgSqlClient({ connectionString: db.url, max: 10 });
-    await new Migrator(sql).migrate();
-    return {
-      sql,
-      url: db.url,
-      functions: () => new SqlDbFunctions(sql),
-      async dispose() {
-        await sql.close();
-        await db.drop();
-      },
-    };
+    const db = await openFreshPostgres(10);
+    await new Migrator(db.sql).migrate();
+    return { ...db, functions: () => new SqlDbFunctions(db.sql) };
   },
 };
 
