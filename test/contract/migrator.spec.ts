@@ -5,7 +5,7 @@ import { Migrator, MIGRATIONS_DIR, readMigrationFiles } from '../../src/database
 import { PgliteSqlClient } from '../../src/database/pglite-sql.client';
 import { PgSqlClient } from '../../src/database/pg-sql.client';
 import type { SqlClient } from '../../src/database/sql-client.port';
-import { createPostgresDatabase, TEST_DATABASE_URL } from '../support/databases';
+import { createPostgresDatabase, openFreshPostgres, TEST_DATABASE_URL } from '../support/databases';
 import { recordAsOldRelease } from '../support/legacy-migrations';
 
 /** An empty database, not migrated: the migrator's starting point. */
@@ -27,18 +27,7 @@ const targets: Array<{ name: string; create(): Promise<EmptyDatabase> }> = [
 if (TEST_DATABASE_URL) {
   targets.push({
     name: 'postgres',
-    async create() {
-      const db = await createPostgresDatabase();
-      const sql = new PgSqlClient({ connectionString: db.url, max: 4 });
-      return {
-        sql,
-        url: db.url,
-        async dispose() {
-          await sql.close();
-          await db.drop();
-        },
-      };
-    },
+    create: () => openFreshPostgres(),
   });
 } else {
   console.warn('[postgres] TEST_DATABASE_URL is not set: migrator suite runs on PGlite only');
