@@ -139,6 +139,9 @@ export class ThreadedPgliteSqlClient extends SqlClient {
     await this.call({ op: 'close' }).catch(() => undefined);
     await this.thread.terminate();
     await exited;
+    // Statements sent before close and never answered must not wait forever.
+    for (const pending of this.pending.values()) pending.reject(new Error('the embedded database is closed'));
+    this.pending.clear();
   }
 
   private call(request: Request): Promise<unknown> {
