@@ -33,8 +33,10 @@ const RECORD_MODULES =
   'data:text/javascript,' +
   encodeURIComponent(
     "import { createRequire } from 'node:module'; import { renameSync, writeFileSync } from 'node:fs';" +
+      "import { isMainThread } from 'node:worker_threads';" +
       "const cache = createRequire('/').cache; const file = process.env.FOOTPRINT_FILE;" +
-      "setInterval(() => { writeFileSync(file + '.tmp', JSON.stringify(Object.keys(cache))); renameSync(file + '.tmp', file); }, 100).unref();",
+      // Threads (the embedded database's, pdf.js's) get the preload too: only the process's own list counts.
+      "if (isMainThread) setInterval(() => { writeFileSync(file + '.tmp', JSON.stringify(Object.keys(cache))); renameSync(file + '.tmp', file); }, 100).unref();",
   );
 
 function packagesIn(paths: string[]): Set<string> {
